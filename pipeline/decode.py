@@ -1,0 +1,125 @@
+"""Decode a call recording into channels-first float32 samples at the analysis rate.
+
+PyAV (FFmpeg) reads every common container and codec (wav, flac, mp3, ogg/opus, m4a), so
+one decoder serves all of them. The samples are converted to ``(channels, samples)`` here,
+once, and every later stage relies on that shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import av
+import numpy as np
+
+from pipeline.config import DecodeConfig
+from pipeline.errors import InvalidAudioError
+from pipeline.types import CallAudio, read_only
+
+logger = logging.getLogger(__name__)
+
+# Silero VAD and Whisper both work on 16 kHz audio, so every call is analysed at that rate.
+ANALYSIS_RATE_HZ = 16000
+
+STEREO_HINT = (
+    "callcoach needs one party per channel (stereo: agent and customer); "
+    "mono calls are not supported yet - export the recording as two-channel audio"
+)
+
+
+def decode_call(path: Path, *, config: DecodeConfig) -> CallAudio:
+    """Read ``path`` and return both parties' channels resampled to ``ANALYSIS_RATE_HZ``.
+
+    Raises InvalidAudioError, with the fix in its message, for anything that is not a
+    two-channel audio recording callcoach can analyse.
+    """
+    path = Path(path)
+    _check_file(path)
+    samples, source_rate_hz, source_format = _read_resampled(path, config)
+    _check_samples(samples, path=path, config=config)
+    logger.info("decoded %s: %s, %.1f s at %d Hz (source %d Hz)", path.name, source_format,
+                samples.shape[1] / ANALYSIS_RATE_HZ, ANALYSIS_RATE_HZ, source_rate_hz)
+    return CallAudio(
+        samples=read_only(samples),
+        sample_rate_hz=ANALYSIS_RATE_HZ,
+        source_sample_rate_hz=source_rate_hz,
+        source_format=source_format,
+        agent_channel=config.agent_channel,
+    )
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise InvalidAudioError(f"{path}: no such file; check the path")
+    if not path.is_file():
+        raise InvalidAudioError(f"{path}: is not a file; give the path of one audio recording")
+    if path.stat().st_size == 0:
+        raise InvalidAudioError(f"{path}: the file is empty (0 bytes); re-export the recording")
+
+
+def _read_resampled(path: Path, config: DecodeConfig) -> tuple[np.ndarray, int, str]:
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise InvalidAudioError(
+                    f"{path}: contains no audio stream; give an audio recording (wav, flac, mp3, "
+                    "ogg/opus, m4a)")
+            stream = container.streams.audio[0]
+            channels = stream.codec_context.channels
+            _check_channel_count(channels, path)
+            source_rate_hz = stream.codec_context.sample_rate or ANALYSIS_RATE_HZ
+            source_format = f"{container.format.name}/{stream.codec_context.name}"
+            samples = _decode_stream(container, stream, channels, config)
+    except InvalidAudioError:
+        raise
+    except (av.FFmpegError, ValueError, UnicodeDecodeError, OSError) as exc:
+        raise InvalidAudioError(
+            f"{path}: could not be decoded as audio ({type(exc).__name__}); the file is corrupt or "
+            "not an audio recording - re-export it as wav, flac, mp3, ogg/opus or m4a") from exc
+    return samples, source_rate_hz, source_format
+
+
+def _check_channel_count(channels: int, path: Path) -> None:
+    if channels == 1:
+        raise InvalidAudioError(f"{path}: is mono; {STEREO_HINT}")
+    if channels != 2:
+        raise InvalidAudioError(
+            f"{path}: has {channels} channels; callcoach expects exactly 2 (agent and customer) - "
+            "mix the recording down to one channel per party")
+
+
+def _decode_stream(container, stream, channels: int, config: DecodeConfig) -> np.ndarray:
+    """Decode and resample in chunks, stopping as soon as the call is over the maximum length."""
+    layout = "stereo"
+    resampler = av.AudioResampler(format="fltp", layout=layout, rate=ANALYSIS_RATE_HZ)
+    max_samples = int(config.max_duration_s * ANALYSIS_RATE_HZ)
+    chunks: list[np.ndarray] = []
+    decoded = 0
+    for frame in container.decode(stream):
+        frame.pts = None  # resample by content; broken timestamps must not insert gaps
+        for out in resampler.resample(frame):
+            chunks.append(out.to_ndarray())
+            decoded += chunks[-1].shape[1]
+        if decoded > max_samples:
+            raise InvalidAudioError(
+                f"{container.name}: is longer than the {config.max_duration_s:.0f} s maximum; split "
+                "the recording or raise decode.max_duration_s in the config")
+    for out in resampler.resample(None):
+        chunks.append(out.to_ndarray())
+    if not chunks:
+        return np.zeros((channels, 0), dtype=np.float32)
+    return np.ascontiguousarray(np.concatenate(chunks, axis=1), dtype=np.float32)
+
+
+def _check_samples(samples: np.ndarray, *, path: Path, config: DecodeConfig) -> None:
+    if samples.shape[1] == 0:
+        raise InvalidAudioError(f"{path}: holds no audio samples (zero length); re-export the recording")
+    if not np.isfinite(samples).all():
+        raise InvalidAudioError(
+            f"{path}: contains non-finite samples (NaN or infinity); the file is damaged - "
+            "re-export it from the recorder")
+    if samples.shape[1] > config.max_duration_s * ANALYSIS_RATE_HZ:
+        raise InvalidAudioError(
+            f"{path}: is longer than the {config.max_duration_s:.0f} s maximum; split the recording "
+            "or raise decode.max_duration_s in the config")

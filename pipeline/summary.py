@@ -1,0 +1,74 @@
+"""A short, readable summary of one report for the terminal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+EVENT_LABELS = {
+    "interruption": "interrupted",
+    "backchannel": "backchannel",
+    "raised_voice": "raised voice",
+    "long_silence": "long silence",
+}
+
+
+def clock(seconds: float) -> str:
+    """Seconds as m:ss (or h:mm:ss), the way people read call times."""
+    whole = int(round(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_summary(report: dict[str, Any]) -> str:
+    lines = [_headline(report)]
+    lines += [f"  note: {note}" for note in report.get("notes", [])]
+    lines += _talk_lines(report["metrics"])
+    lines += [f"  {clock(event['start'])}  {_describe(event)}" for event in report["events"]
+              if event["type"] != "backchannel"]
+    backchannels = [e for e in report["events"] if e["type"] == "backchannel"]
+    if backchannels:
+        lines.append(f"  backchannels: {_count_by_speaker(backchannels)}")
+    lines += [f"  flag [{flag['severity']}]: {flag['reason']}" for flag in report.get("flags", [])]
+    lines += [f"  {item.get('kind', 'note')}: {item['message']}" for item in report.get("coaching", [])]
+    return "\n".join(lines)
+
+
+def _headline(report: dict[str, Any]) -> str:
+    overall = report.get("scores", {}).get("overall")
+    score = f", score {overall}" if overall is not None else ""
+    agent = f", agent {report['agent_id']}" if report.get("agent_id") else ""
+    return f"{report['call_id']} ({clock(report['duration_s'])}{agent}{score})"
+
+
+def _talk_lines(metrics: dict[str, Any]) -> list[str]:
+    parts = []
+    for party in ("agent", "customer"):
+        m = metrics[party]
+        latency = m.get("median_response_latency_s")
+        latency_text = f", replies after {latency:.1f} s" if latency is not None else ""
+        parts.append(f"  {party}: talks {m['talk_share']:.0%} ({m['talk_time_s']:.0f} s), "
+                     f"longest monologue {m['longest_monologue_s']:.0f} s{latency_text}")
+    call = metrics["call"]
+    parts.append(f"  silence of 3 s or more: {call['non_talk_time_s']:.0f} s "
+                 f"({call['non_talk_share']:.0%} of the call)")
+    return parts
+
+
+def _describe(event: dict[str, Any]) -> str:
+    details, who = event["details"], event["speaker"]
+    if event["type"] == "interruption":
+        outcome = "who stopped" if details.get("yielded") else "who kept talking"
+        return (f"{who} interrupted the {details['interrupted']} ({outcome}), "
+                f"{details['overlap_s']:.1f} s of talk-over")
+    if event["type"] == "raised_voice":
+        return (f"{who} raised voice for {event['end'] - event['start']:.1f} s "
+                f"(+{details['delta_db']:.0f} dB, +{details['delta_semitones']:.1f} semitones)")
+    if event["type"] == "long_silence":
+        return f"nobody spoke for {details['duration_s']:.0f} s"
+    return f"{who} {EVENT_LABELS.get(event['type'], event['type'])}"
+
+
+def _count_by_speaker(events: list[dict[str, Any]]) -> str:
+    counts = {party: sum(e["speaker"] == party for e in events) for party in ("agent", "customer")}
+    return ", ".join(f"{party} {count}" for party, count in counts.items() if count)

@@ -1,0 +1,144 @@
+"""Decoding: every common format to 16 kHz channels-first, and clear errors for bad input."""
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+import soundfile as sf
+
+from pipeline.config import DecodeConfig
+from pipeline.decode import ANALYSIS_RATE_HZ, decode_call
+from pipeline.errors import InvalidAudioError
+
+
+def stereo_tones(rate_hz: int, seconds: float = 2.0) -> np.ndarray:
+    """(samples, 2): 220 Hz at 0.5 on the left, 330 Hz at 0.25 on the right."""
+    t = np.arange(int(rate_hz * seconds)) / rate_hz
+    return np.stack([0.5 * np.sin(2 * np.pi * 220 * t), 0.25 * np.sin(2 * np.pi * 330 * t)], axis=1)
+
+
+def write_with_av(path: Path, frames: np.ndarray, rate_hz: int, codec: str) -> None:
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=rate_hz, layout="stereo")
+        planar = np.ascontiguousarray(frames.T.astype(np.float32))
+        step = stream.codec_context.frame_size or 1024  # encoders want whole codec frames
+        for start in range(0, planar.shape[1], step):
+            chunk = np.ascontiguousarray(planar[:, start:start + step])
+            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+            frame.sample_rate = rate_hz
+            frame.pts = start
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+
+
+@pytest.mark.parametrize("name, rate_hz, writer", [
+    ("call.wav", 8000, "soundfile"),
+    ("call.flac", 16000, "soundfile"),
+    ("call.ogg", 44100, "soundfile"),
+    ("call.mp3", 8000, "libmp3lame"),
+    ("call.m4a", 16000, "aac"),
+    ("call.opus", 48000, "libopus"),
+])
+def test_common_formats_decode_to_16k_channels_first(tmp_path, name, rate_hz, writer):
+    path = tmp_path / name
+    frames = stereo_tones(rate_hz)
+    if writer == "soundfile":
+        sf.write(path, frames, rate_hz)
+    else:
+        write_with_av(path, frames, rate_hz, writer)
+
+    audio = decode_call(path, config=DecodeConfig())
+
+    assert audio.samples.shape[0] == 2
+    assert audio.sample_rate_hz == ANALYSIS_RATE_HZ
+    assert audio.samples.dtype == np.float32
+    # Lossy encoders pad: AAC adds a 1024-sample priming frame plus a partial last frame.
+    assert audio.duration_s == pytest.approx(2.0, abs=0.15)
+    # Compare RMS away from the edges, where lossy encoders ring.
+    middle = audio.samples[:, ANALYSIS_RATE_HZ // 2: ANALYSIS_RATE_HZ * 3 // 2]
+    rms = np.sqrt(np.mean(middle**2, axis=1))
+    assert rms[0] == pytest.approx(0.5 / np.sqrt(2), rel=0.1)
+    assert rms[1] == pytest.approx(0.25 / np.sqrt(2), rel=0.1)
+    assert not audio.samples.flags.writeable
+
+
+def test_agent_channel_is_configurable(tmp_path):
+    path = tmp_path / "call.wav"
+    sf.write(path, stereo_tones(16000), 16000)
+    audio = decode_call(path, config=DecodeConfig(agent_channel=1))
+    from pipeline.types import Speaker
+    assert np.abs(audio.channel(Speaker.AGENT)).max() == pytest.approx(0.25, abs=0.01)
+    assert np.abs(audio.channel(Speaker.CUSTOMER)).max() == pytest.approx(0.5, abs=0.01)
+
+
+def _mono(path):
+    sf.write(path, stereo_tones(8000)[:, 0], 8000)
+
+
+def _three_channels(path):
+    frames = stereo_tones(8000)
+    sf.write(path, np.concatenate([frames, frames[:, :1]], axis=1), 8000)
+
+
+def _non_finite(path):
+    frames = stereo_tones(8000).astype(np.float32)
+    frames[100, 0] = np.nan
+    sf.write(path, frames, 8000, subtype="FLOAT")
+
+
+def _empty(path):
+    path.write_bytes(b"")
+
+
+def _zero_length(path):
+    sf.write(path, np.zeros((0, 2)), 8000)
+
+
+def _text(path):
+    path.write_text("this is not audio\n" * 50)
+
+
+def _truncated(path):
+    sf.write(path, stereo_tones(8000), 8000, format="FLAC")
+    path.write_bytes(path.read_bytes()[:60])
+
+
+def _too_long(path):
+    sf.write(path, stereo_tones(8000, seconds=3.0), 8000)
+
+
+def _directory(path):
+    path.mkdir()
+
+
+@pytest.mark.parametrize("make_file, message", [
+    (_mono, "mono"),
+    (_three_channels, "3 channels"),
+    (_non_finite, "non-finite"),
+    (_empty, "empty"),
+    (_zero_length, "zero length"),
+    (_text, "could not be decoded"),
+    (_truncated, "could not be decoded|zero length"),
+    (_too_long, "longer than the 2 s maximum"),
+    (_directory, "is not a file"),
+])
+def test_bad_input_gets_an_error_naming_the_fix(tmp_path, make_file, message):
+    path = tmp_path / "call.wav"
+    make_file(path)
+    with pytest.raises(InvalidAudioError, match=message):
+        decode_call(path, config=DecodeConfig(max_duration_s=2.0))
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(InvalidAudioError, match="no such file"):
+        decode_call(tmp_path / "nowhere.wav", config=DecodeConfig())
+
+
+def test_silent_call_is_valid(tmp_path):
+    path = tmp_path / "silent.wav"
+    sf.write(path, np.zeros((16000, 2)), 16000)
+    audio = decode_call(path, config=DecodeConfig())
+    assert audio.duration_s == pytest.approx(1.0)
