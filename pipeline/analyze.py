@@ -1,20 +1,24 @@
 """Plain-Python orchestration of one call: the CLI, the tests and the Prefect flows all use it.
 
-Each stage is a function the flows can wrap as a task; ``analyze_call`` runs them in order.
+Each stage is a function the flows can wrap as a task; ``analyze_call`` runs them in order:
+decode -> acoustics (activity, prosody, events, metrics) -> transcript -> coaching -> report.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from pipeline import report
 from pipeline.activity import detect_speech
-from pipeline.config import Config
+from pipeline.backchannels import refine_with_words
+from pipeline.config import Config, TranscriptionConfig
 from pipeline.decode import decode_call
 from pipeline.events import find_events
-from pipeline.metrics import call_metrics, party_metrics
+from pipeline.metrics import call_metrics, party_metrics, with_words_per_minute
 from pipeline.prosody import measure_prosody
 from pipeline.types import Acoustics, CallAudio, CallMetadata, Speaker, Utterance
 
@@ -37,9 +41,48 @@ def analyze_acoustics(audio: CallAudio, config: Config) -> Acoustics:
     )
 
 
-def analyze_call(path: Path, metadata: CallMetadata, *, config: Config) -> dict:
-    """Decode, analyse and report one call; returns the JSON-ready report."""
+@functools.cache
+def get_transcriber(config: TranscriptionConfig, cache_dir: Path):  # noqa: ANN201
+    """One loaded Whisper model per process and configuration (loading takes seconds)."""
+    from pipeline.transcribe import Transcriber  # only callers that transcribe pay the import
+
+    return Transcriber(config, cache_dir=cache_dir)
+
+
+def transcribe_call(audio: CallAudio, acoustics: Acoustics, transcriber) -> tuple[Utterance, ...]:  # noqa: ANN001
+    """Each party's words, from that party's bleed-guarded speech only."""
+    speech = {speaker: acoustics.activity[speaker].segments for speaker in Speaker}
+    transcript = transcriber.transcribe(audio, speech)
+    logger.info("transcribed %d utterances", len(transcript))
+    return transcript
+
+
+def coach(acoustics: Acoustics, transcript: tuple[Utterance, ...], metadata: CallMetadata, *,
+          config: Config) -> tuple[Acoustics, dict[str, Any]]:
+    """Refine events with words and compute every transcript-based section of the report."""
+    if not transcript:
+        return acoustics, {}
+    acoustics = Acoustics(
+        activity=acoustics.activity,
+        prosody=acoustics.prosody,
+        events=refine_with_words(acoustics.events, transcript, config=config.turns),
+        party_metrics=MappingProxyType(with_words_per_minute(dict(acoustics.party_metrics),
+                                                             transcript)),
+        call_metrics=acoustics.call_metrics,
+    )
+    return acoustics, {}
+
+
+def build_report(audio: CallAudio, metadata: CallMetadata, acoustics: Acoustics,
+                 transcript: tuple[Utterance, ...], *, config: Config) -> dict[str, Any]:
+    acoustics, sections = coach(acoustics, transcript, metadata, config=config)
+    return report.build_report(audio, metadata, acoustics, transcript, config=config, extra=sections)
+
+
+def analyze_call(path: Path, metadata: CallMetadata, *, config: Config,
+                 transcriber=None) -> dict[str, Any]:  # noqa: ANN001
+    """Decode, analyse, transcribe (when a transcriber is given) and report one call."""
     audio = decode_call(path, config=config.decode)
     acoustics = analyze_acoustics(audio, config)
-    transcript: tuple[Utterance, ...] = ()
-    return report.build_report(audio, metadata, acoustics, transcript, config=config)
+    transcript = transcribe_call(audio, acoustics, transcriber) if transcriber else ()
+    return build_report(audio, metadata, acoustics, transcript, config=config)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
 import sys
 from importlib.metadata import entry_points
@@ -83,20 +84,23 @@ def _add_analyze(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--customer-name", help="customer's name, for the name-use check")
     parser.add_argument("--json", type=Path, metavar="OUT",
                         help="write the report here (a folder when several calls are given)")
+    parser.add_argument("--no-transcript", action="store_true",
+                        help="acoustic findings only: skip Whisper and the transcript checks")
     add_config_arguments(parser)
     parser.set_defaults(handler=run_analyze)
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    from pipeline.analyze import analyze_call  # keeps `callcoach --help` fast
+    from pipeline.analyze import analyze_call, get_transcriber  # keeps `callcoach --help` fast
 
     config = load_config(args)
+    transcriber = None if args.no_transcript else get_transcriber(config.transcription, data_home())
     worst = EXIT_OK
     for path in args.calls:
         metadata = CallMetadata(call_id=call_id_from_path(path), agent_id=args.agent_id,
                                 customer_name=args.customer_name)
         try:
-            report = analyze_call(path, metadata, config=config)
+            report = analyze_call(path, metadata, config=config, transcriber=transcriber)
         except InvalidAudioError as exc:
             print(f"error: {exc}", file=sys.stderr)
             worst = max(worst, EXIT_BAD_INPUT)
@@ -105,6 +109,11 @@ def run_analyze(args: argparse.Namespace) -> int:
         if args.json:
             _write_json(report, _json_target(args.json, path, many=len(args.calls) > 1))
     return worst
+
+
+def data_home() -> Path:
+    """The data directory: ``$CALLCOACH_HOME``, else ``./.callcoach`` (models, store, audio)."""
+    return Path(os.environ.get("CALLCOACH_HOME") or ".callcoach").resolve()
 
 
 def call_id_from_path(path: Path) -> str:

@@ -95,6 +95,8 @@ class TurnConfig(_Validated):
                                        low=0.1, high=3.0)
     yield_window_s: float = setting(1.5, "the interrupted party yielded if they stopped within "
                                     "this long after the interruption began", low=0.1, high=10.0)
+    turn_max_pause_s: float = setting(1.0, "pauses up to this long stay within one turn",
+                                      low=0.1, high=5.0)
     long_silence_s: float = setting(5.0, "neither party speaking this long is a long silence",
                                     low=1.0, high=120.0)
     non_talk_min_silence_s: float = setting(3.0, "silences at least this long count as non-talk time",

@@ -53,15 +53,14 @@ def overlap_events(activity: dict[Speaker, SpeechActivity], *, config: Config) -
         if finding.kind not in (EventType.INTERRUPTION, EventType.BACKCHANNEL):
             continue
         speaker = PARTIES[finding.entrant]
-        details = {"overlap_s": round(finding.overlap_s, 3)}
+        details = {"overlap_s": round(finding.overlap_s, 3), "run_s": round(finding.entrant_run_s, 3)}
         if finding.kind == EventType.INTERRUPTION:
             details |= {"interrupted": speaker.other.value, "yielded": bool(finding.holder_yielded)}
+            end_s = finding.end_s  # the interruption lasts as long as both talk
         else:
-            details |= {"during_turn_of": speaker.other.value,
-                        "duration_s": round(finding.entrant_run_s, 3)}
-        events.append(_event(EventType(finding.kind), speaker, finding.start_s,
-                             finding.start_s + finding.entrant_run_s
-                             if finding.kind == EventType.BACKCHANNEL else finding.end_s, details))
+            details |= {"during_turn_of": speaker.other.value}
+            end_s = finding.start_s + finding.entrant_run_s  # the whole acknowledgement
+        events.append(_event(EventType(finding.kind), speaker, finding.start_s, end_s, details))
     return events
 
 

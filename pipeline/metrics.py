@@ -23,7 +23,9 @@ def party_metrics(activity: dict[Speaker, SpeechActivity], *,
     for speaker in PARTIES:
         own, other = spans[speaker], spans[speaker.other]
         talk_s = intervals.total_duration_s(own)
-        latencies_s = turns.response_latencies_s(own, other)
+        latencies_s = turns.response_latencies_s(own, other,
+                                                 backchannel_max_s=config.backchannel_max_s,
+                                                 max_pause_s=config.turn_max_pause_s)
         metrics[speaker] = PartyMetrics(
             talk_time_s=round(talk_s, 2),
             talk_share=round(talk_s / total_talk_s, 3) if total_talk_s else 0.0,

