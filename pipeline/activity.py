@@ -35,9 +35,16 @@ def detect_speech(audio: CallAudio, *, config: ActivityConfig) -> dict[Speaker, 
             max_lag_samples=round(config.bleed_max_lag_ms * audio.sample_rate_hz / 1000),
         )
         raw = probabilities[speaker]
-        leaked = leaked[: raw.size]
-        guarded = np.where(leaked, 0.0, raw)
-        speech = _binarise(guarded, hop_s=hop_s, config=config)
+        voiced = bleed.own_voice_frames(
+            audio.channel(speaker), audio.channel(speaker.other), frame_len=VAD_WINDOW_SAMPLES,
+            margin_db=config.bleed_margin_db, above_floor_db=config.voice_above_floor_db)
+        voiced = _fit(voiced, raw.size)
+        # Silero's memory keeps scoring speech for a few windows after a leaked syllable; only
+        # windows near this party's own voice may count, and never a window of leakage.
+        allowed = binarize.dilate(voiced, frames=round(config.voice_pad_s / hop_s))
+        guarded = np.where(_fit(leaked, raw.size) | ~allowed, 0.0, raw)
+        speech = _keep_voiced(_binarise(guarded, hop_s=hop_s, config=config), voiced,
+                              hop_s=hop_s, config=config)
         removed = intervals.subtract(_binarise(raw, hop_s=hop_s, config=config), speech)
         activity[speaker] = SpeechActivity(
             speaker=speaker, segments=to_intervals(speech), bleed_removed=to_intervals(removed))
@@ -54,6 +61,20 @@ def _binarise(probabilities: np.ndarray, *, hop_s: float, config: ActivityConfig
     runs = binarize.fill_short_gaps(runs, max_gap_frames=round(config.min_gap_s / hop_s))
     runs = binarize.drop_short_runs(runs, min_frames=max(1, round(config.min_speech_s / hop_s)))
     return binarize.runs_to_intervals(runs, hop_s=hop_s)
+
+
+def _keep_voiced(speech: np.ndarray, voiced: np.ndarray, *, hop_s: float,
+                 config: ActivityConfig) -> np.ndarray:
+    """Drop runs holding less than ``min_voiced_s`` of frames with this party's own voice."""
+    counts = np.cumsum(np.concatenate(([0], voiced.astype(np.int64))))
+    first = np.clip(np.floor(speech[:, 0] / hop_s).astype(int), 0, voiced.size)
+    last = np.clip(np.ceil(speech[:, 1] / hop_s).astype(int), 0, voiced.size)
+    return speech[(counts[last] - counts[first]) * hop_s >= config.min_voiced_s]
+
+
+def _fit(frames: np.ndarray, size: int) -> np.ndarray:
+    """Pad or trim a frame mask to the VAD's frame count (Silero pads one more on exact fits)."""
+    return np.pad(frames, (0, max(0, size - frames.size)))[:size]
 
 
 def to_intervals(spans: np.ndarray) -> tuple[Interval, ...]:

@@ -14,12 +14,14 @@ from typing import Any
 
 from pipeline import report
 from pipeline.activity import detect_speech
+from pipeline.assess import assess
 from pipeline.backchannels import refine_with_words
 from pipeline.config import Config, TranscriptionConfig
 from pipeline.decode import decode_call
 from pipeline.events import find_events
 from pipeline.metrics import call_metrics, party_metrics, with_words_per_minute
 from pipeline.prosody import measure_prosody
+from pipeline.rubric import Rubric, load_rubric
 from pipeline.types import Acoustics, CallAudio, CallMetadata, Speaker, Utterance
 
 logger = logging.getLogger(__name__)
@@ -28,7 +30,8 @@ logger = logging.getLogger(__name__)
 def analyze_acoustics(audio: CallAudio, config: Config) -> Acoustics:
     """Speech activity, prosody, turn-taking events and talk metrics from the audio alone."""
     activity = detect_speech(audio, config=config.activity)
-    prosody = {speaker: measure_prosody(audio, activity[speaker], config=config.prosody)
+    prosody = {speaker: measure_prosody(audio, activity[speaker], config=config.prosody,
+                                        raised_voice=config.raised_voice)
                for speaker in Speaker}
     events = find_events(activity, prosody, config=config)
     logger.info("acoustic analysis found %d events", len(events))
@@ -57,8 +60,14 @@ def transcribe_call(audio: CallAudio, acoustics: Acoustics, transcriber) -> tupl
     return transcript
 
 
+@functools.cache
+def default_rubric() -> Rubric:
+    """The rubric packaged with callcoach, parsed once per process."""
+    return load_rubric()
+
+
 def coach(acoustics: Acoustics, transcript: tuple[Utterance, ...], metadata: CallMetadata, *,
-          config: Config) -> tuple[Acoustics, dict[str, Any]]:
+          config: Config, rubric: Rubric, duration_s: float) -> tuple[Acoustics, dict[str, Any]]:
     """Refine events with words and compute every transcript-based section of the report."""
     if not transcript:
         return acoustics, {}
@@ -70,19 +79,23 @@ def coach(acoustics: Acoustics, transcript: tuple[Utterance, ...], metadata: Cal
                                                              transcript)),
         call_metrics=acoustics.call_metrics,
     )
-    return acoustics, {}
+    assessment = assess(acoustics, transcript, metadata, rubric=rubric, duration_s=duration_s)
+    return acoustics, report.assessment_to_json(assessment, transcript)
 
 
 def build_report(audio: CallAudio, metadata: CallMetadata, acoustics: Acoustics,
-                 transcript: tuple[Utterance, ...], *, config: Config) -> dict[str, Any]:
-    acoustics, sections = coach(acoustics, transcript, metadata, config=config)
+                 transcript: tuple[Utterance, ...], *, config: Config,
+                 rubric: Rubric | None = None) -> dict[str, Any]:
+    """The report of one call from its stage results (the rubric defaults to the packaged one)."""
+    acoustics, sections = coach(acoustics, transcript, metadata, config=config,
+                                rubric=rubric or default_rubric(), duration_s=audio.duration_s)
     return report.build_report(audio, metadata, acoustics, transcript, config=config, extra=sections)
 
 
 def analyze_call(path: Path, metadata: CallMetadata, *, config: Config,
-                 transcriber=None) -> dict[str, Any]:  # noqa: ANN001
+                 transcriber=None, rubric: Rubric | None = None) -> dict[str, Any]:  # noqa: ANN001
     """Decode, analyse, transcribe (when a transcriber is given) and report one call."""
     audio = decode_call(path, config=config.decode)
     acoustics = analyze_acoustics(audio, config)
     transcript = transcribe_call(audio, acoustics, transcriber) if transcriber else ()
-    return build_report(audio, metadata, acoustics, transcript, config=config)
+    return build_report(audio, metadata, acoustics, transcript, config=config, rubric=rubric)

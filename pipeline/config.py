@@ -73,6 +73,12 @@ class ActivityConfig(_Validated):
                                      "correlated with it, carries leakage", low=3.0, high=60.0)
     bleed_min_correlation: float = setting(0.35, "normalised cross-correlation that marks a frame "
                                            "as a copy of the other channel", low=0.0, high=1.0)
+    voice_above_floor_db: float = setting(10.0, "a frame carries a party's own voice only this far "
+                                          "above that channel's noise floor", low=0.0, high=40.0)
+    min_voiced_s: float = setting(0.1, "a speech run needs this much own-voice time, else it is "
+                                  "leakage", low=0.0, high=2.0)
+    voice_pad_s: float = setting(0.1, "speech may extend this far beyond a frame with the "
+                                 "party's own voice (soft onsets and endings)", low=0.0, high=1.0)
     bleed_max_lag_ms: float = setting(8.0, "largest delay searched between a voice and its leak",
                                       low=0.0, high=50.0)
 
@@ -108,8 +114,10 @@ class RaisedVoiceConfig(_Validated):
     min_delta_db: float = setting(6.0, "loudness above the speaker's baseline", low=1.0, high=40.0)
     min_delta_semitones: float = setting(2.0, "pitch above the speaker's baseline", low=0.5, high=24.0)
     min_duration_s: float = setting(1.0, "shortest raised stretch reported", low=0.2, high=10.0)
-    max_gap_s: float = setting(0.4, "dips shorter than this do not split a raised stretch",
+    max_gap_s: float = setting(1.0, "pauses shorter than this do not split a raised stretch",
                                low=0.0, high=3.0)
+    smooth_s: float = setting(0.8, "running-median window over loudness and pitch before the "
+                              "thresholds", low=0.05, high=3.0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,6 +15,7 @@ import numpy as np
 from audio_features import binarize, raised, turns
 from pipeline.activity import to_array
 from pipeline.config import Config
+from pipeline.prosody import region_rules
 from pipeline.types import Event, EventType, ProsodyTrack, Speaker, SpeechActivity
 
 logger = logging.getLogger(__name__)
@@ -42,41 +43,49 @@ def number_events(events: list[Event] | tuple[Event, ...]) -> tuple[Event, ...]:
 
 
 def overlap_events(activity: dict[Speaker, SpeechActivity], *, config: Config) -> list[Event]:
+    """Interruptions from overlapping runs, and backchannels whether they overlap or not."""
+    spans = [to_array(activity[speaker].segments) for speaker in PARTIES]
     findings = turns.classify_overlaps(
-        to_array(activity[Speaker.AGENT].segments), to_array(activity[Speaker.CUSTOMER].segments),
+        *spans,
         interruption_min_overlap_s=config.turns.interruption_min_overlap_s,
         backchannel_max_s=config.turns.backchannel_max_s,
         yield_window_s=config.turns.yield_window_s,
     )
-    events = []
-    for finding in findings:
-        if finding.kind not in (EventType.INTERRUPTION, EventType.BACKCHANNEL):
-            continue
-        speaker = PARTIES[finding.entrant]
-        details = {"overlap_s": round(finding.overlap_s, 3), "run_s": round(finding.entrant_run_s, 3)}
-        if finding.kind == EventType.INTERRUPTION:
-            details |= {"interrupted": speaker.other.value, "yielded": bool(finding.holder_yielded)}
-            end_s = finding.end_s  # the interruption lasts as long as both talk
-        else:
-            details |= {"during_turn_of": speaker.other.value}
-            end_s = finding.start_s + finding.entrant_run_s  # the whole acknowledgement
-        events.append(_event(EventType(finding.kind), speaker, finding.start_s, end_s, details))
+    events = [_interruption(finding) for finding in findings if finding.kind == "interruption"]
+    overlap_s = {(PARTIES[f.entrant], round(f.start_s, 3)): f.overlap_s for f in findings}
+    taken = {(event.speaker, event.start_s) for event in events}
+    for index, speaker in enumerate(PARTIES):
+        own, other = spans[index], spans[1 - index]
+        mask = turns.backchannel_mask(own, other, backchannel_max_s=config.turns.backchannel_max_s,
+                                      max_pause_s=config.turns.turn_max_pause_s)
+        for start_s, end_s in own[mask]:
+            key = (speaker, round(float(start_s), 3))
+            if key not in taken:
+                events.append(_event(EventType.BACKCHANNEL, speaker, start_s, end_s, {
+                    "during_turn_of": speaker.other.value,
+                    "overlap_s": round(overlap_s.get(key, 0.0), 3),
+                    "run_s": round(float(end_s - start_s), 3)}))
     return events
+
+
+def _interruption(finding: turns.OverlapFinding) -> Event:
+    speaker = PARTIES[finding.entrant]
+    # The interruption lasts as long as both talk; the entrant's whole run is kept in details.
+    return _event(EventType.INTERRUPTION, speaker, finding.start_s, finding.end_s, {
+        "interrupted": speaker.other.value, "overlap_s": round(finding.overlap_s, 3),
+        "yielded": bool(finding.holder_yielded), "run_s": round(finding.entrant_run_s, 3)})
 
 
 def raised_voice_events(track: ProsodyTrack, activity: SpeechActivity, *,
                         config: Config) -> list[Event]:
     if not np.isfinite(track.baseline_loudness_dbfs) or not np.isfinite(track.baseline_f0_hz):
         return []
-    rules = config.raised_voice
     speech_mask = binarize.intervals_to_mask(to_array(activity.segments), hop_s=track.hop_s,
                                              n_frames=track.loudness_dbfs.size)
     regions = raised.raised_regions(
         track.loudness_dbfs, track.f0_hz, hop_s=track.hop_s, speech_mask=speech_mask,
         baseline_loudness_dbfs=track.baseline_loudness_dbfs, baseline_f0_hz=track.baseline_f0_hz,
-        min_delta_db=rules.min_delta_db, min_delta_semitones=rules.min_delta_semitones,
-        min_duration_s=rules.min_duration_s, max_gap_s=rules.max_gap_s,
-    )
+        **region_rules(config.raised_voice))
     return [_event(EventType.RAISED_VOICE, track.speaker, region.start_s, region.end_s, {
         "delta_db": round(float(region.delta_db), 1),
         "delta_semitones": round(float(region.delta_semitones), 1),

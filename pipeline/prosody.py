@@ -6,14 +6,14 @@ import logging
 
 from audio_features import binarize, loudness, pitch, raised
 from pipeline.activity import to_array
-from pipeline.config import ProsodyConfig
+from pipeline.config import ProsodyConfig, RaisedVoiceConfig
 from pipeline.types import CallAudio, ProsodyTrack, SpeechActivity, read_only
 
 logger = logging.getLogger(__name__)
 
 
-def measure_prosody(audio: CallAudio, activity: SpeechActivity, *,
-                    config: ProsodyConfig) -> ProsodyTrack:
+def measure_prosody(audio: CallAudio, activity: SpeechActivity, *, config: ProsodyConfig,
+                    raised_voice: RaisedVoiceConfig) -> ProsodyTrack:
     """Frame-wise loudness (dBFS) and F0 (Hz) of one party, and that party's baseline.
 
     Pitch is only tracked inside the party's speech segments: it is the slowest feature, and
@@ -27,8 +27,9 @@ def measure_prosody(audio: CallAudio, activity: SpeechActivity, *,
                         hop_s=config.hop_s, f0_min_hz=config.f0_min_hz, f0_max_hz=config.f0_max_hz,
                         spans=speech)
     speech_mask = binarize.intervals_to_mask(speech, hop_s=config.hop_s, n_frames=level_dbfs.size)
-    baseline_dbfs, baseline_f0_hz = raised.speaker_baseline(
-        level_dbfs, f0_hz, speech_mask=speech_mask, percentile=config.baseline_percentile)
+    baseline_dbfs, baseline_f0_hz = raised.calm_baseline(
+        level_dbfs, f0_hz, speech_mask=speech_mask, percentile=config.baseline_percentile,
+        hop_s=config.hop_s, **region_rules(raised_voice))
     logger.debug("%s baseline: %.1f dBFS, %.0f Hz", activity.speaker, baseline_dbfs, baseline_f0_hz)
     return ProsodyTrack(
         speaker=activity.speaker,
@@ -38,3 +39,10 @@ def measure_prosody(audio: CallAudio, activity: SpeechActivity, *,
         baseline_loudness_dbfs=float(baseline_dbfs),
         baseline_f0_hz=float(baseline_f0_hz),
     )
+
+
+def region_rules(config: RaisedVoiceConfig) -> dict[str, float]:
+    """The raised-voice thresholds as keyword arguments of ``audio_features.raised``."""
+    return {"min_delta_db": config.min_delta_db, "min_delta_semitones": config.min_delta_semitones,
+            "min_duration_s": config.min_duration_s, "max_gap_s": config.max_gap_s,
+            "smooth_s": config.smooth_s}

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 import math
+from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from pipeline.assess import Assessment
+from pipeline.coaching import CoachingItem
 from pipeline.config import Config
+from pipeline.redaction import mask_text
 from pipeline.types import (
     Acoustics,
     CallAudio,
     CallMetadata,
+    CheckResult,
     Event,
     Speaker,
     Utterance,
@@ -70,6 +76,67 @@ def transcript_to_json(transcript: tuple[Utterance, ...]) -> list[dict[str, Any]
         "words": [{"word": word.word, "start": _t(word.start_s), "end": _t(word.end_s),
                    "probability": round(word.probability, 3)} for word in utterance.words],
     } for utterance in transcript]
+
+
+def assessment_to_json(assessment: Assessment, transcript: tuple[Utterance, ...]) -> dict[str, Any]:
+    """The transcript-based sections: checks, sentiment, redactions, scores, flags, coaching."""
+    rows = transcript_to_json(transcript)
+    for row, scored, utterance in zip(rows, assessment.sentiment, transcript):
+        row["sentiment"] = round(scored.compound, 3)
+        masked = mask_text(utterance.text, _redactions_within(assessment, utterance))
+        if masked != utterance.text:
+            row["text_masked"] = masked
+    return {
+        "transcript": rows,
+        "checks": {check_id: check_to_json(result) for check_id, result in assessment.checks.items()},
+        "sentiment": {"customer": _plain(assessment.trajectory)},
+        "redactions": [{"id": f"pii-{index}", "kind": str(r.kind), "speaker": _speaker(r.speaker),
+                        "start": _t(r.start_s), "end": _t(r.end_s)}
+                       for index, r in enumerate(assessment.redactions, start=1)],
+        "scores": {"overall": assessment.scores.overall, "skills": dict(assessment.scores.skills),
+                   "details": {skill: _plain(detail)
+                               for skill, detail in assessment.scores.details.items()}},
+        "flags": [_plain(flag) for flag in assessment.flags],
+        "review_priority": assessment.review_priority,
+        "coaching": [coaching_to_json(item) for item in assessment.coaching],
+        "rubric": {"version": assessment.rubric.version, "digest": assessment.rubric.digest},
+    }
+
+
+def check_to_json(result: CheckResult) -> dict[str, Any]:
+    return {"met": result.met, "evidence": [
+        {"speaker": e.speaker.value, "start": _t(e.start_s), "end": _t(e.end_s), "text": e.text}
+        for e in result.evidence]}
+
+
+def coaching_to_json(item: CoachingItem) -> dict[str, Any]:
+    return {"skill": item.skill, "kind": item.kind, "message": item.message,
+            "evidence": list(item.evidence),
+            "start": _t(item.start_s) if item.start_s is not None else None, "quote": item.quote}
+
+
+def _redactions_within(assessment: Assessment, utterance: Utterance) -> tuple:
+    return tuple(r for r in assessment.redactions
+                 if r.start_s < utterance.end_s and utterance.start_s < r.end_s)
+
+
+def _plain(value: Any) -> Any:
+    """A dataclass as JSON-ready values: enums to strings, tuples to lists, floats rounded."""
+    if dataclasses.is_dataclass(value):
+        return {field.name: _plain(getattr(value, field.name)) for field in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, float):
+        return round(value, 3)
+    return value
+
+
+def _speaker(speaker: Speaker | None) -> str | None:
+    return speaker.value if speaker else None
 
 
 def transcript_from_json(rows: list[dict[str, Any]]) -> tuple[Utterance, ...]:

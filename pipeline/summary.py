@@ -21,6 +21,7 @@ def clock(seconds: float) -> str:
 
 
 def format_summary(report: dict[str, Any]) -> str:
+    """A short coaching note: talk balance, timed findings, flags, then strengths and changes."""
     lines = [_headline(report)]
     lines += [f"  note: {note}" for note in report.get("notes", [])]
     lines += _talk_lines(report["metrics"])
@@ -28,10 +29,33 @@ def format_summary(report: dict[str, Any]) -> str:
               if event["type"] != "backchannel"]
     backchannels = [e for e in report["events"] if e["type"] == "backchannel"]
     if backchannels:
-        lines.append(f"  backchannels: {_count_by_speaker(backchannels)}")
+        lines.append(f"  backchannels (active listening): {_count_by_speaker(backchannels)}")
+    lines += _check_lines(report.get("checks", {}))
+    mood = report.get("sentiment", {}).get("customer", {}).get("verdict")
+    if mood and mood != "not_enough_speech":
+        lines.append(f"  customer mood: {mood.replace('_', ' ')}")
     lines += [f"  flag [{flag['severity']}]: {flag['reason']}" for flag in report.get("flags", [])]
-    lines += [f"  {item.get('kind', 'note')}: {item['message']}" for item in report.get("coaching", [])]
+    lines += _coaching_lines(report.get("coaching", []))
     return "\n".join(lines)
+
+
+def _check_lines(checks: dict[str, Any]) -> list[str]:
+    met = [check_id for check_id, result in checks.items() if result["met"]]
+    return [f"  checks met: {', '.join(met)}"] if met else []
+
+
+def _coaching_lines(items: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for kind, title in (("strength", "went well"), ("improve", "to work on")):
+        chosen = [item for item in items if item["kind"] == kind]
+        if chosen:
+            lines.append(f"  {title}:")
+            lines += [f"    - {_at(item)}{item['message']}" for item in chosen]
+    return lines
+
+
+def _at(item: dict[str, Any]) -> str:
+    return f"({clock(item['start'])}) " if item.get("start") is not None else ""
 
 
 def _headline(report: dict[str, Any]) -> str:

@@ -22,7 +22,8 @@ _PUNCT_ASCII = str.maketrans({
 })
 
 # Whole words, written with or without their apostrophe. Apostrophe-less forms are listed only
-# where they are not also ordinary words (so "well", "were", "ill", "id" are left alone).
+# where they are not also common words in calls: "well", "were", "id" stay as they are, while
+# "ill" is read as "I'll" (far more frequent in service calls than "unwell").
 _WHOLE_WORDS = {
     "can't": "cannot", "cant": "cannot", "won't": "will not", "shan't": "shall not",
     "ain't": "is not", "i'm": "i am", "im": "i am", "let's": "let us",
@@ -31,14 +32,16 @@ _WHOLE_WORDS = {
     "shouldnt": "should not", "wouldnt": "would not", "havent": "have not", "hasnt": "has not",
     "hadnt": "had not", "mustnt": "must not", "neednt": "need not",
     "youre": "you are", "theyre": "they are", "youve": "you have", "ive": "i have",
-    "weve": "we have", "theyve": "they have", "youll": "you will", "theyll": "they will",
+    "weve": "we have", "theyve": "they have", "youll": "you will", "ill": "i will",
+    "theyll": "they will",
     "youd": "you would", "theres": "there is", "thats": "that is", "whats": "what is",
     "heres": "here is", "its": "it is", "hes": "he is", "shes": "she is",
     "gonna": "going to", "wanna": "want to", "gotta": "got to", "hafta": "have to",
     "lemme": "let me", "gimme": "give me", "kinda": "kind of", "sorta": "sort of",
     "dunno": "do not know", "ok": "okay", "noone": "nobody", "mustve": "must have",
-    "shouldve": "should have", "couldve": "could have", "wouldve": "would have", "alright": "all right",
-    "mister": "mr", "missus": "mrs", "mx": "mx", "miz": "ms", "thank-you": "thank you",
+    "shouldve": "should have", "couldve": "could have", "wouldve": "would have",
+    "alright": "all right",
+    "mister": "mr", "missus": "mrs", "miz": "ms",
 }
 _IS_BEFORE_S = {"it", "that", "there", "here", "what", "who", "where", "how", "he", "she", "when"}
 _SUFFIXES = (("n't", " not"), ("'m", " am"), ("'re", " are"), ("'ve", " have"),

@@ -1,0 +1,175 @@
+"""Fundamental frequency per frame: ``librosa.yin`` for the period, plus a voicing decision.
+
+YIN always returns a period, even for noise and silence, so each frame is also scored for
+periodicity (normalised autocorrelation of the frame at the YIN period, de Cheveigne &
+Kawahara 2002, sec. II) and level; frames failing either are NaN. ``librosa.pyin`` gives its
+own voicing but is an order of magnitude slower (see ``bench/pitch_methods.py``). YIN works on
+the period, not on a spectral peak, so telephone audio whose fundamental is filtered out
+(300-3400 Hz) still yields the right F0.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import librosa
+import numpy as np
+
+from audio_features.binarize import intervals_to_mask, mask_to_runs
+from audio_features.signal import check_audio, frame_count, samples_per
+
+logger = logging.getLogger(__name__)
+
+_CHUNK_FRAMES = 1024  # frames analysed per librosa.yin call: bounds memory on long calls
+
+
+def f0_hz(samples: np.ndarray, *, sample_rate_hz: float, frame_s: float, hop_s: float,
+          f0_min_hz: float, f0_max_hz: float, spans: np.ndarray | None = None,
+          min_periodicity: float = 0.5, min_level_dbfs: float = -60.0,
+          trough_threshold: float = 0.2) -> np.ndarray:
+    """F0 per frame in Hz; frame ``i`` is centred at ``i * hop_s`` (as in ``loudness_dbfs``).
+
+    Args:
+        samples: ``(samples,)`` one channel, floats in [-1, 1].
+        sample_rate_hz: sampling rate, Hz.
+        frame_s, hop_s: analysis window and step, seconds. The window must hold two periods
+            of ``f0_min_hz``.
+        f0_min_hz, f0_max_hz: pitch search range, Hz.
+        spans: float ``(n, 2)`` intervals in seconds; only frames centred inside them are
+            analysed (speech only, for speed). None analyses the whole signal.
+        min_periodicity: normalised autocorrelation at the period (0..1) a voiced frame needs.
+        min_level_dbfs: frames quieter than this are unvoiced.
+        trough_threshold: YIN absolute threshold (``librosa.yin``); higher favours the first
+            dip, which guards against octave-down errors on band-limited audio.
+
+    Returns:
+        ``(frames,)`` float64 Hz, NaN where unvoiced or outside ``spans``;
+        ``frames = 1 + samples // hop``.
+    """
+    check_audio(samples, sample_rate_hz=sample_rate_hz, mono=True)
+    frame_len = samples_per(frame_s, sample_rate_hz=sample_rate_hz, name="frame_s")
+    hop_len = samples_per(hop_s, sample_rate_hz=sample_rate_hz, name="hop_s")
+    _check_search_range(f0_min_hz, f0_max_hz, sample_rate_hz=sample_rate_hz, frame_len=frame_len)
+    n_frames = frame_count(samples.shape[-1], hop_len=hop_len)
+    if spans is None:
+        runs = np.array([[0, n_frames]])
+    else:
+        runs = mask_to_runs(intervals_to_mask(spans, hop_s=hop_len / sample_rate_hz,
+                                              n_frames=n_frames))
+    f0 = np.full(n_frames, np.nan)
+    for chunk in _chunks(runs):
+        buffer, kept, frame_index = _gather_frames(samples, chunk, frame_len=frame_len,
+                                                   hop_len=hop_len)
+        estimate = librosa.yin(buffer, fmin=f0_min_hz, fmax=f0_max_hz, sr=sample_rate_hz,
+                               frame_length=frame_len, hop_length=hop_len, center=False,
+                               trough_threshold=trough_threshold)[kept]
+        starts = kept * hop_len
+        frames = np.lib.stride_tricks.sliding_window_view(buffer, frame_len)[starts]
+        level_dbfs = 10 * np.log10(np.maximum(np.mean(np.square(frames), axis=1), 1e-20))
+        periodicity = _periodicity(frames, sample_rate_hz / estimate)
+        voiced = (periodicity >= min_periodicity) & (level_dbfs >= min_level_dbfs) \
+            & (estimate >= f0_min_hz) & (estimate <= f0_max_hz)
+        f0[frame_index] = np.where(voiced, estimate, np.nan)
+    return f0
+
+
+def semitones_between(f0_hz: np.ndarray | float, reference_hz: np.ndarray | float) -> np.ndarray:
+    """Pitch interval ``12 * log2(f0_hz / reference_hz)`` in semitones, elementwise.
+
+    NaN where either side is NaN (unvoiced frames, no baseline); broadcasts like numpy.
+
+    Raises:
+        ValueError: if a finite frequency is zero or negative.
+    """
+    f0 = np.asarray(f0_hz, dtype=float)
+    reference = np.asarray(reference_hz, dtype=float)
+    if np.any(f0[np.isfinite(f0)] <= 0) or np.any(reference[np.isfinite(reference)] <= 0):
+        raise ValueError("frequencies must be positive Hz; mark unvoiced frames with NaN, not 0")
+    return 12.0 * np.log2(f0 / reference)
+
+
+def _periodicity(frames: np.ndarray, period_samples: np.ndarray) -> np.ndarray:
+    """Normalised autocorrelation of each frame at its (fractional) period, 0..1 for voicing.
+
+    Args:
+        frames: ``(frames, frame_len)`` samples.
+        period_samples: ``(frames,)`` period in samples (from YIN).
+
+    Returns:
+        ``(frames,)`` correlation in [-1, 1]; 0 for silent frames.
+    """
+    n_frames, frame_len = frames.shape
+    whole = np.clip(np.floor(period_samples), 1, frame_len - 2).astype(np.int64)
+    frac = np.clip(period_samples - whole, 0.0, 1.0)[:, None]
+    lag = np.arange(frame_len)
+    valid = lag[None, :] < (frame_len - whole - 1)[:, None]
+    rows = np.arange(n_frames)[:, None]
+    later = np.minimum(lag[None, :] + whole[:, None], frame_len - 2)
+    # Linear interpolation gives the signal one fractional period later: at 8 kHz a period is
+    # only 20-60 samples, and rounding it would decorrelate the upper harmonics.
+    shifted = (1 - frac) * frames[rows, later] + frac * frames[rows, later + 1]
+    now = np.where(valid, frames, 0.0)
+    shifted = np.where(valid, shifted, 0.0)
+    energy = np.sqrt(np.sum(now * now, axis=1) * np.sum(shifted * shifted, axis=1))
+    return np.sum(now * shifted, axis=1) / np.maximum(energy, 1e-20)
+
+
+def _check_search_range(f0_min_hz: float, f0_max_hz: float, *, sample_rate_hz: float,
+                        frame_len: int) -> None:
+    if not 0 < f0_min_hz < f0_max_hz:
+        raise ValueError(f"need 0 < f0_min_hz < f0_max_hz, got {f0_min_hz} and {f0_max_hz}")
+    if f0_max_hz > sample_rate_hz / 4:
+        raise ValueError(f"f0_max_hz = {f0_max_hz} is too high for {sample_rate_hz} Hz audio; "
+                         f"use at most {sample_rate_hz / 4} Hz")
+    if sample_rate_hz / f0_min_hz >= frame_len // 2:
+        raise ValueError(f"frame of {frame_len} samples holds fewer than two periods of "
+                         f"f0_min_hz = {f0_min_hz}; raise frame_s to at least "
+                         f"{2.05 / f0_min_hz:.3f} s or f0_min_hz")
+
+
+def _chunks(runs: np.ndarray) -> list[np.ndarray]:
+    """Split frame runs into groups of about ``_CHUNK_FRAMES`` frames (long runs are cut)."""
+    pieces = []
+    for start, stop in runs:
+        cuts = np.arange(start, stop, _CHUNK_FRAMES)
+        pieces.append(np.column_stack([cuts, np.minimum(cuts + _CHUNK_FRAMES, stop)]))
+    if not pieces:
+        return []
+    pieces = np.concatenate(pieces)
+    group = np.cumsum(pieces[:, 1] - pieces[:, 0]) // _CHUNK_FRAMES
+    return [pieces[group == g] for g in np.unique(group)]
+
+
+def _gather_frames(samples: np.ndarray, runs: np.ndarray, *, frame_len: int,
+                   hop_len: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Concatenate the samples under each run of centred frames into one buffer.
+
+    Each run gets a slot whose length is a multiple of ``hop_len``, so uncentred frames of the
+    buffer (``librosa`` with ``center=False``) line up with the centred frames of the signal.
+
+    Returns:
+        ``buffer`` (float64, zero outside the signal), ``kept``: the ``(frames,)`` indices of
+        the uncentred buffer frames that belong to a run (the others straddle two slots), and
+        ``frame_index``: the centred frame of the signal each kept frame stands for.
+    """
+    counts = runs[:, 1] - runs[:, 0]
+    segment_len = (counts - 1) * hop_len + frame_len
+    slot_len = -(-segment_len // hop_len) * hop_len
+    slot_start = np.concatenate(([0], np.cumsum(slot_len)[:-1]))
+    source_start = runs[:, 0] * hop_len - frame_len // 2
+    owner = np.repeat(np.arange(len(runs)), slot_len)
+    within = np.arange(slot_len.sum()) - slot_start[owner]
+    source = source_start[owner] + within
+    valid = (within < segment_len[owner]) & (source >= 0) & (source < samples.shape[-1])
+    buffer = np.zeros(len(source))
+    buffer[valid] = samples[source[valid]]
+    kept = np.repeat(slot_start // hop_len, counts) + _ranges(counts)
+    frame_index = np.repeat(runs[:, 0], counts) + _ranges(counts)
+    return buffer, kept, frame_index
+
+
+def _ranges(counts: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(c) for c in counts])`` without a Python loop."""
+    total = int(counts.sum())
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(total) - starts

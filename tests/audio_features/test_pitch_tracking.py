@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+
+from audio_features.pitch import f0_hz, semitones_between
+
+SETTINGS = {"frame_s": 0.064, "hop_s": 0.016, "f0_min_hz": 65.0, "f0_max_hz": 400.0}
+
+
+@pytest.mark.parametrize("rate_hz", [16000, 8000])
+@pytest.mark.parametrize("true_f0_hz", [85.0, 120.0, 210.0, 330.0])
+def test_steady_voice(voice, rate_hz, true_f0_hz):
+    samples = voice(true_f0_hz, sample_rate_hz=rate_hz, duration_s=0.6)
+    f0 = f0_hz(samples, sample_rate_hz=rate_hz, **SETTINGS)
+    inner = f0[4:-4]
+    assert np.isfinite(inner).all()
+    np.testing.assert_allclose(inner, true_f0_hz, rtol=0.01)
+
+
+@pytest.mark.parametrize("true_f0_hz", [95.0, 140.0, 230.0])
+def test_telephone_band_voice_without_fundamental(voice, phone_band, true_f0_hz):
+    clean = voice(true_f0_hz, sample_rate_hz=8000, duration_s=0.6)
+    samples = phone_band(clean, sample_rate_hz=8000)
+    f0 = f0_hz(samples, sample_rate_hz=8000, **SETTINGS)[4:-4]
+    assert np.mean(np.isfinite(f0)) > 0.95
+    np.testing.assert_allclose(np.nanmedian(f0), true_f0_hz, rtol=0.01)
+    assert np.nanmax(np.abs(semitones_between(f0, true_f0_hz))) < 0.5  # no octave errors
+
+
+def test_gliding_voice_is_followed(voice):
+    rate_hz = 16000
+    glide_hz = np.linspace(100, 200, rate_hz)
+    f0 = f0_hz(voice(glide_hz, sample_rate_hz=rate_hz, duration_s=1.0), sample_rate_hz=rate_hz,
+               **SETTINGS)
+    frame_time_s = np.arange(len(f0)) * 0.016
+    expected = np.interp(frame_time_s, np.linspace(0, 1, rate_hz), glide_hz)
+    np.testing.assert_allclose(f0[4:-4], expected[4:-4], rtol=0.02)
+
+
+@pytest.mark.parametrize("rate_hz", [16000, 8000])
+def test_noise_and_silence_are_unvoiced(phone_band, rate_hz):
+    noise = np.random.default_rng(0).normal(0, 0.05, rate_hz)
+    if rate_hz == 8000:
+        noise = phone_band(noise, sample_rate_hz=rate_hz)
+    samples = np.concatenate([noise, np.zeros(rate_hz), 1e-5 * np.ones(100)])
+    f0 = f0_hz(samples, sample_rate_hz=rate_hz, **SETTINGS)
+    assert np.mean(np.isfinite(f0)) < 0.02
+
+
+def test_spans_limit_the_analysis(voice):
+    rate_hz = 16000
+    samples = voice(150.0, sample_rate_hz=rate_hz, duration_s=2.0)
+    spans = np.array([[0.2, 0.5], [1.0, 1.6]])
+    f0 = f0_hz(samples, sample_rate_hz=rate_hz, spans=spans, **SETTINGS)
+    full = f0_hz(samples, sample_rate_hz=rate_hz, **SETTINGS)
+    inside = np.zeros(len(f0), dtype=bool)
+    for start_s, end_s in spans:
+        inside[int(np.ceil(start_s / 0.016 - 1e-9)): int(np.ceil(end_s / 0.016 - 1e-9))] = True
+    assert np.isnan(f0[~inside]).all()
+    np.testing.assert_allclose(f0[inside], full[inside])  # same frames as a whole-signal run
+
+
+def test_voice_between_noise_is_found_frame_exactly(voice):
+    rate_hz = 16000
+    rng = np.random.default_rng(1)
+    samples = np.concatenate([rng.normal(0, 0.03, rate_hz), voice(180.0, sample_rate_hz=rate_hz,
+                             duration_s=1.0), rng.normal(0, 0.03, rate_hz)])
+    voiced = np.isfinite(f0_hz(samples, sample_rate_hz=rate_hz, **SETTINGS))
+    frames_s = np.arange(len(voiced)) * 0.016
+    assert voiced[(frames_s > 1.05) & (frames_s < 1.95)].all()
+    assert voiced[(frames_s < 0.95) | (frames_s > 2.05)].mean() < 0.02
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"f0_min_hz": 30.0}, "frame_s"),
+    ({"f0_min_hz": 300.0, "f0_max_hz": 200.0}, "f0_min_hz < f0_max_hz"),
+    ({"f0_max_hz": 5000.0}, "at most"),
+])
+def test_bad_search_range_names_the_fix(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        f0_hz(np.zeros(16000), sample_rate_hz=16000, **{**SETTINGS, **kwargs})
+
+
+def test_semitones_between():
+    np.testing.assert_allclose(semitones_between(np.array([220.0, 110.0, np.nan]), 110.0),
+                               [12.0, 0.0, np.nan])
+    assert np.isnan(semitones_between(100.0, np.nan))
+    with pytest.raises(ValueError, match="NaN"):
+        semitones_between(np.array([0.0, 100.0]), 100.0)
