@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from audio_features.intervals import (as_intervals, durations_s, gaps, intersect, merge_close,
-                                      subtract, union)
+                                      subtract, total_duration_s, union)
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +100,26 @@ def _overlapping_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.nda
     index_b = np.repeat(first, counts) + np.arange(counts.sum()) - np.repeat(
         np.cumsum(counts) - counts, counts)
     return index_a, index_b
+
+
+def merge_floor_pauses(own: np.ndarray, other: np.ndarray, *, max_pause_s: float,
+                       trace_s: float = 0.1) -> np.ndarray:
+    """Join ``own`` runs across pauses of at most ``max_pause_s`` in which ``other`` is silent.
+
+    A speaker who pauses for breath while nobody else speaks still holds the floor, so the
+    runs on either side are one turn. A pause in which the other party speaks is a real turn
+    boundary and is kept; up to ``trace_s`` of the other's speech in it (the tail of a run the
+    other was already ending, within VAD jitter) does not count. Float ``(n, 2)`` seconds.
+    """
+    own = as_intervals(own, name="own")
+    theirs = as_intervals(other, name="other")
+    if len(own) < 2:
+        return own
+    pauses = np.column_stack([own[:-1, 1], own[1:, 0]])
+    short = pauses[durations_s(pauses) <= max_pause_s]
+    held = [pause for pause in short
+            if total_duration_s(intersect(pause[None, :], theirs)) <= trace_s]
+    return union(own, np.array(held).reshape(-1, 2))
 
 
 def silences(a: np.ndarray, b: np.ndarray, *, start_s: float, end_s: float,

@@ -44,7 +44,7 @@ def number_events(events: list[Event] | tuple[Event, ...]) -> tuple[Event, ...]:
 
 def overlap_events(activity: dict[Speaker, SpeechActivity], *, config: Config) -> list[Event]:
     """Interruptions from overlapping runs, and backchannels whether they overlap or not."""
-    spans = [to_array(activity[speaker].segments) for speaker in PARTIES]
+    spans = floor_turns(activity, max_pause_s=config.turns.turn_max_pause_s)
     findings = turns.classify_overlaps(
         *spans,
         interruption_min_overlap_s=config.turns.interruption_min_overlap_s,
@@ -66,6 +66,17 @@ def overlap_events(activity: dict[Speaker, SpeechActivity], *, config: Config) -
                     "overlap_s": round(overlap_s.get(key, 0.0), 3),
                     "run_s": round(float(end_s - start_s), 3)}))
     return events
+
+
+def floor_turns(activity: dict[Speaker, SpeechActivity], *, max_pause_s: float) -> list[np.ndarray]:
+    """Each party's turns: speech runs joined across pauses in which the other stayed silent.
+
+    "Mm-hmm" followed by a breath and a full sentence is one bid for the floor, not a
+    backchannel; VAD runs alone would split it.
+    """
+    agent, customer = (to_array(activity[speaker].segments) for speaker in PARTIES)
+    return [turns.merge_floor_pauses(agent, customer, max_pause_s=max_pause_s),
+            turns.merge_floor_pauses(customer, agent, max_pause_s=max_pause_s)]
 
 
 def _interruption(finding: turns.OverlapFinding) -> Event:

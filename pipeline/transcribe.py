@@ -43,8 +43,10 @@ MAX_COMPRESSION_RATIO = 2.4
 UTTERANCE_MAX_PAUSE_S = 1.0
 # Whisper invents words ("you", "Thank you.") for blips this short; no real word fits in them.
 MIN_INTERVAL_S = 0.2
-# Whisper decodes 30 s windows; a little margin keeps the last word of a full clip inside.
-MAX_CLIP_S = 29.5
+# Whisper decodes 30 s windows, but small models given a nearly full window of packed speech
+# skip whole sentences (tiny.en dropped the first 20 s of a 26 s clip of a sample call);
+# half-full windows keep every sentence at little cost, since clips are decoded in batches.
+MAX_CLIP_S = 15.0
 # Digital silence between packed intervals, long enough that a word Whisper stretches over a
 # join still has one end clearly inside the interval it was spoken in.
 JOIN_GAP_S = 0.4

@@ -129,3 +129,24 @@ def test_a_silent_party_gives_empty_results_not_errors(own, other):
     expected_s = 2.0 if len(own) else 0.0
     assert turns.longest_monologue_s(own, other, max_pause_s=3.0,
                                      backchannel_max_s=1.0) == pytest.approx(expected_s)
+
+
+@pytest.mark.parametrize("other, expected", [
+    # Nobody speaks in the 0.4 s pause: one turn.
+    (np.zeros((0, 2)), [[1.0, 4.0]]),
+    # The other party speaks in the pause: the pause is a turn boundary.
+    (np.array([[2.1, 2.4]]), [[1.0, 2.0], [2.4, 4.0]]),
+    # Only the last 30 ms of a run the other was finishing: still one turn.
+    (np.array([[0.0, 2.03]]), [[1.0, 4.0]]),
+])
+def test_merge_floor_pauses(other, expected):
+    own = np.array([[1.0, 2.0], [2.4, 4.0]])
+    merged = turns.merge_floor_pauses(own, other, max_pause_s=1.0)
+    if len(expected) == 2:
+        expected = own  # unchanged runs
+    np.testing.assert_allclose(merged, np.array(expected))
+
+
+def test_merge_floor_pauses_keeps_long_pauses():
+    own = np.array([[1.0, 2.0], [3.5, 4.0]])
+    np.testing.assert_allclose(turns.merge_floor_pauses(own, np.zeros((0, 2)), max_pause_s=1.0), own)
