@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="callcoach", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="callcoach", description="Turn recorded customer-service calls into coaching reports.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every stage")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_analyze(subparsers)

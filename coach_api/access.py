@@ -1,0 +1,105 @@
+"""Who may do what: the one place the API decides access.
+
+Two questions, asked in this order:
+
+1. May this role do this kind of thing at all? (``PERMISSIONS``; no: 403, whatever the call)
+2. Is this call inside the caller's scope? (agent: calls where they are the agent; supervisor:
+   calls of their teams; trainer and admin: every call). No: 404, worded exactly like a call
+   that does not exist, so a guessed id reveals nothing.
+
+Trainers see findings across teams with personal data masked in text and bleeped in audio,
+and never the full recording.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from coach_api.errors import PermissionDeniedError
+from pipeline.errors import NotFoundError
+from pipeline.store import CallRecord
+from pipeline.store.users import Role, UserRecord
+
+
+class Action(enum.StrEnum):
+    LIST_CALLS = "list calls"
+    VIEW_CALL = "view calls and reports"
+    FULL_AUDIO = "play full call audio"
+    CLIP = "play clips"
+    SEARCH_FINDINGS = "search findings"
+    UPLOAD = "upload calls"
+    READ_REVIEWS = "read reviews"
+    WRITE_REVIEWS = "review calls"
+    AGENT_SUMMARY = "see agent trends"
+    MANAGE_USERS = "manage users"
+
+
+_EVERYTHING = frozenset(Action)
+PERMISSIONS: dict[Role, frozenset[Action]] = {
+    Role.ADMIN: _EVERYTHING,
+    Role.SUPERVISOR: _EVERYTHING - {Action.MANAGE_USERS},
+    Role.AGENT: frozenset({Action.LIST_CALLS, Action.VIEW_CALL, Action.FULL_AUDIO, Action.CLIP,
+                           Action.AGENT_SUMMARY}),
+    Role.TRAINER: frozenset({Action.VIEW_CALL, Action.CLIP, Action.SEARCH_FINDINGS}),
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scope:
+    """The calls a user may see: ``None`` is no restriction, an empty tuple is nothing."""
+
+    agent_ids: tuple[str, ...] | None = None
+    teams: tuple[str, ...] | None = None
+
+    def contains(self, call: CallRecord) -> bool:
+        return ((self.agent_ids is None or call.agent_id in self.agent_ids)
+                and (self.teams is None or call.team in self.teams))
+
+
+def require(user: UserRecord, action: Action) -> None:
+    """Raise 403 unless the user's role may do ``action`` at all."""
+    if action not in PERMISSIONS[user.role]:
+        raise PermissionDeniedError(f"a {user.role.value} may not {action.value}")
+
+
+def scope_for(user: UserRecord) -> Scope:
+    if user.role is Role.AGENT:
+        return Scope(agent_ids=(user.agent_id,) if user.agent_id else ())
+    if user.role is Role.SUPERVISOR:
+        return Scope(teams=user.teams)
+    return Scope()
+
+
+def masks_personal_data(user: UserRecord) -> bool:
+    """Whether text shown to this user has personal data masked (trainers)."""
+    return user.role is Role.TRAINER
+
+
+def call_not_found(call_id: str) -> NotFoundError:
+    return NotFoundError(f"no call with id {call_id!r}")
+
+
+def visible_call(store, user: UserRecord, call_id: str, action: Action) -> CallRecord:
+    """The call, if the user may do ``action`` on it; 403 for the role, 404 out of scope."""
+    require(user, action)
+    try:
+        call = store.get_call(call_id)
+    except NotFoundError:
+        raise call_not_found(call_id) from None
+    if not scope_for(user).contains(call):
+        raise call_not_found(call_id)
+    return call
+
+
+def require_upload_team(user: UserRecord, team: str | None) -> str | None:
+    """The team an upload is filed under: a supervisor's own (their only one by default)."""
+    require(user, Action.UPLOAD)
+    if user.role is not Role.SUPERVISOR:
+        return team
+    if team is None and len(user.teams) == 1:
+        return user.teams[0]
+    if team not in user.teams:
+        raise PermissionDeniedError("a supervisor may upload calls only for their own team(s): "
+                                    f"{', '.join(user.teams) or 'none'}")
+    return team

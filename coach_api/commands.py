@@ -1,0 +1,94 @@
+"""``callcoach serve``, ``users`` and ``tokens``: registered through the ``callcoach.commands``
+entry-point group. FastAPI and uvicorn are imported only when ``serve`` runs."""
+
+from __future__ import annotations
+
+import argparse
+
+from pipeline.store.users import Role
+
+EXIT_OK = 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    serve = subparsers.add_parser("serve", help="run the coaching API and web pages")
+    serve.add_argument("--host", help="address to bind (default CALLCOACH_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default CALLCOACH_PORT or 8000)")
+    serve.set_defaults(handler=run_serve)
+
+    users = subparsers.add_parser("users", help="API users").add_subparsers(
+        title="users commands", metavar="ACTION", required=True)
+    add = users.add_parser("add", help="add a user and print their first token")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=[role.value for role in Role])
+    add.add_argument("--team", action="append", default=[], metavar="T",
+                     help="a team the user belongs to (repeatable)")
+    add.add_argument("--agent-id", help="for agents: the agent id their calls carry")
+    add.set_defaults(handler=run_users_add)
+    users.add_parser("list", help="list users").set_defaults(handler=run_users_list)
+
+    tokens = subparsers.add_parser("tokens", help="API tokens").add_subparsers(
+        title="tokens commands", metavar="ACTION", required=True)
+    issue = tokens.add_parser("issue", help="print a new token for a user")
+    issue.add_argument("name")
+    issue.set_defaults(handler=run_tokens_issue)
+    revoke = tokens.add_parser("revoke", help="revoke every token of a user")
+    revoke.add_argument("name")
+    revoke.set_defaults(handler=run_tokens_revoke)
+
+
+def _settings():
+    from coach_api.settings import ApiSettings
+
+    return ApiSettings()
+
+
+def _store(settings=None):
+    from coach_api.storage import ApiStore
+
+    location = (settings or _settings()).location()
+    return ApiStore.open(location.url, audio_dir=location.audio_dir)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from coach_api.app import create_app
+
+    settings = _settings()
+    uvicorn.run(create_app(settings), host=args.host or settings.host,
+                port=args.port if args.port is not None else settings.port)
+    return EXIT_OK
+
+
+def run_users_add(args: argparse.Namespace) -> int:
+    with _store() as store:
+        user = store.create_user(args.name, role=args.role, teams=tuple(args.team),
+                                 agent_id=args.agent_id)
+        token = store.issue_token(user.id)
+    print(f"added {user.role.value} {user.name} (id {user.id})")
+    print(f"token (shown once, keep it safe): {token}")
+    return EXIT_OK
+
+
+def run_users_list(args: argparse.Namespace) -> int:
+    with _store() as store:
+        users = store.list_users()
+    for user in users:
+        print(f"{user.id:>4}  {user.name:<24} {user.role.value:<10} "
+              f"teams={','.join(user.teams) or '-'} agent_id={user.agent_id or '-'}")
+    return EXIT_OK
+
+
+def run_tokens_issue(args: argparse.Namespace) -> int:
+    with _store() as store:
+        token = store.issue_token(store.get_user_by_name(args.name).id)
+    print(token)
+    return EXIT_OK
+
+
+def run_tokens_revoke(args: argparse.Namespace) -> int:
+    with _store() as store:
+        count = store.revoke_tokens(store.get_user_by_name(args.name).id)
+    print(f"revoked {count} token(s) of {args.name}")
+    return EXIT_OK

@@ -1,0 +1,58 @@
+"""Typed dependencies every route uses: the store, the settings, the processing queue and the
+signed-in user."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from coach_api.errors import AuthenticationError
+from coach_api.processing import ProcessingQueue
+from coach_api.settings import ApiSettings
+from coach_api.storage import ApiStore
+from pipeline.store.users import UserRecord
+
+TOKEN_COOKIE = "callcoach_token"
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+_bearer = HTTPBearer(auto_error=False, description="a token from `callcoach users add`")
+
+
+def get_store(request: Request) -> ApiStore:
+    return request.app.state.store
+
+
+def get_settings(request: Request) -> ApiSettings:
+    return request.app.state.settings
+
+
+def get_queue(request: Request) -> ProcessingQueue:
+    return request.app.state.queue
+
+
+def current_user(request: Request, store: Annotated[ApiStore, Depends(get_store)],
+                 credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                        Depends(_bearer)]) -> UserRecord:
+    """The user whose bearer token came with the request.
+
+    The web pages' ``<audio>`` elements cannot send headers, so safe (GET/HEAD) requests may
+    carry the token in a same-site cookie instead; writes always need the header.
+    """
+    token = credentials.credentials if credentials else None
+    if token is None and request.method in SAFE_METHODS:
+        token = request.cookies.get(TOKEN_COOKIE)
+    if not token:
+        raise AuthenticationError("send `Authorization: Bearer <token>`; "
+                                  "`callcoach users add` prints a token")
+    user = store.user_for_token(token)
+    if user is None:
+        raise AuthenticationError("the token is unknown or revoked; ask an admin for a new one")
+    return user
+
+
+StoreDep = Annotated[ApiStore, Depends(get_store)]
+SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+QueueDep = Annotated[ProcessingQueue, Depends(get_queue)]
+CurrentUser = Annotated[UserRecord, Depends(current_user)]

@@ -1,0 +1,87 @@
+"""API errors and the one table that maps every error to an HTTP status.
+
+Messages go to the client with file-system paths removed; anything unexpected becomes a 500
+with a fixed message (the traceback goes to the log only).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from pipeline.errors import (CallcoachError, ConfigError, ConflictError, InvalidAudioError,
+                             NotFoundError, StoreError)
+from pipeline.store import InvalidMetadataError
+from pipeline.store.users import InvalidUserError
+
+logger = logging.getLogger(__name__)
+
+
+class AuthenticationError(CallcoachError):
+    """No bearer token, or one that is unknown or revoked."""
+
+
+class PermissionDeniedError(CallcoachError):
+    """The caller's role may not do this at all (a call they cannot see is a 404 instead)."""
+
+
+class UploadTooLargeError(CallcoachError):
+    """An upload over the size limit, or a call over the duration limit."""
+
+
+class UnsupportedMediaError(CallcoachError):
+    """An upload that is not one of the accepted audio formats."""
+
+
+class InvalidRequestError(CallcoachError):
+    """A request whose values are well-formed but do not make sense together."""
+
+
+# Most specific first: the first matching class decides the status.
+STATUS_BY_ERROR: tuple[tuple[type[BaseException], int], ...] = (
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (UploadTooLargeError, 413),
+    (UnsupportedMediaError, 415),
+    (InvalidAudioError, 422),
+    (InvalidMetadataError, 400),
+    (InvalidUserError, 400),
+    (InvalidRequestError, 400),
+    (StoreError, 503),
+    (ConfigError, 500),
+    (CallcoachError, 400),
+)
+
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s'\"\\/:,;()]+){2,}[\\/]?")
+
+
+def status_for(error: BaseException) -> int:
+    return next((status for kind, status in STATUS_BY_ERROR if isinstance(error, kind)), 500)
+
+
+def public_message(error: BaseException) -> str:
+    """The error's message with any file-system path replaced, so no layout leaks."""
+    if status_for(error) >= 500 and not isinstance(error, StoreError):
+        return "internal error; the server log has the details"
+    if isinstance(error, StoreError):
+        return "the database is unavailable; try again shortly"
+    return _PATH.sub("<path>", str(error)) or type(error).__name__
+
+
+async def _handle(request: Request, error: Exception) -> JSONResponse:
+    status = status_for(error)
+    if status >= 500:
+        logger.error("%s %s failed", request.method, request.url.path, exc_info=error)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"detail": public_message(error)}, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every callcoach error, and anything unexpected, through :func:`_handle`."""
+    app.add_exception_handler(CallcoachError, _handle)
+    app.add_exception_handler(Exception, _handle)

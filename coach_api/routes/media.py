@@ -1,0 +1,68 @@
+"""Call audio (with range requests, so players can seek) and clips around findings."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, Response
+
+from coach_api.access import Action, visible_call
+from coach_api.clips import render_clip
+from coach_api.deps import CurrentUser, StoreDep
+from pipeline.errors import NotFoundError
+
+router = APIRouter(prefix="/calls", tags=["audio"])
+
+AUDIO_TYPES = {".opus": "audio/ogg", ".ogg": "audio/ogg", ".flac": "audio/flac",
+               ".wav": "audio/wav", ".mp3": "audio/mpeg", ".m4a": "audio/mp4",
+               ".webm": "audio/webm"}
+
+
+def finding_span(report, finding_id: str) -> tuple[float, float]:
+    """``(start_s, end_s)`` of an event (``ev-N``) or of a check's first piece of evidence."""
+    for event in report.get("events") or ():
+        if event.get("id") == finding_id:
+            return float(event["start"]), float(event["end"])
+    check = (report.get("checks") or {}).get(finding_id)
+    evidence = (check or {}).get("evidence") or ()
+    if evidence and evidence[0].get("start") is not None:
+        start_s = float(evidence[0]["start"])
+        return start_s, float(evidence[0].get("end") or start_s)
+    raise NotFoundError(f"the call has no event or evidenced check {finding_id!r}")
+
+
+@router.get("/{call_id}/audio", summary="The whole recording (supports Range requests)",
+            response_class=FileResponse,
+            responses={200: {"content": {"audio/*": {}}}, 206: {"description": "a byte range"}})
+async def get_audio(call_id: str, user: CurrentUser, store: StoreDep) -> FileResponse:
+    call = await run_in_threadpool(visible_call, store, user, call_id, Action.FULL_AUDIO)
+    if not call.audio_path.is_file():
+        raise NotFoundError(f"the recording of call {call.id!r} is no longer stored")
+    media_type = AUDIO_TYPES.get(call.audio_path.suffix.lower()) or \
+        mimetypes.guess_type(call.audio_path.name)[0] or "application/octet-stream"
+    return FileResponse(call.audio_path, media_type=media_type)
+
+
+@router.get("/{call_id}/events/{event_id}/clip", summary="A WAV clip around a finding",
+            response_class=Response,
+            responses={200: {"content": {"audio/wav": {}},
+                             "description": "both channels, redacted ranges bleeped"}})
+def get_clip(call_id: str, event_id: str, user: CurrentUser, store: StoreDep,
+             pad_s: Annotated[float, Query(ge=0.0, le=30.0)] = 2.0) -> Response:
+    """``event_id`` is an event id (``ev-N``) or a check id, whose first evidence is cut."""
+    call = visible_call(store, user, call_id, Action.CLIP)
+    try:
+        report = store.latest_report(call.id).document
+    except NotFoundError:
+        raise NotFoundError(f"call {call.id!r} has no report, so no findings yet") from None
+    start_s, end_s = finding_span(report, event_id)
+    spans = [(row.start_s, row.end_s) for row in store.list_redactions(call.id)]
+    wav = render_clip(call.audio_path, agent_channel=call.agent_channel, start_s=start_s,
+                      end_s=end_s, pad_s=pad_s, bleep_spans_s=spans)
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{call.id}-{event_id}")
+    return Response(wav, media_type="audio/wav",
+                    headers={"Content-Disposition": f'inline; filename="{name}.wav"'})

@@ -1,0 +1,197 @@
+"""Public request and response bodies; separate from the store's records on purpose, so a new
+column never leaks out and personal data is dropped for trainers in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.store import CallRecord, CallStatus
+from pipeline.store.reviews import QueueItem, ReviewRecord
+from pipeline.store.users import Role, UserRecord
+
+API_PREFIX = "/api/v1"
+Severity = Literal["low", "medium", "high"]
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class UserOut(BaseModel):
+    id: int
+    name: str
+    role: Role
+    agent_id: str | None
+    teams: list[str]
+
+    @classmethod
+    def of(cls, user: UserRecord) -> UserOut:
+        return cls(id=user.id, name=user.name, role=user.role, agent_id=user.agent_id,
+                   teams=list(user.teams))
+
+
+class UserCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    role: Role
+    teams: list[str] = Field(default_factory=list, max_length=50)
+    agent_id: str | None = Field(None, max_length=200, description="required for agents")
+
+
+class IssuedToken(BaseModel):
+    user: UserOut
+    token: str = Field(description="shown once; only its hash is stored")
+
+
+class Revoked(BaseModel):
+    revoked: int
+
+
+class CallOut(BaseModel):
+    id: str
+    status: CallStatus
+    agent_id: str | None
+    agent_name: str | None
+    team: str | None
+    customer_name: str | None = Field(description="null for trainers")
+    started_at: dt.datetime | None
+    duration_s: float | None
+    agent_channel: int
+    error: str | None = Field(description="why analysis failed, for failed calls")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    report_url: str
+    audio_url: str
+
+    @classmethod
+    def of(cls, call: CallRecord, *, masked: bool) -> CallOut:
+        base = f"{API_PREFIX}/calls/{call.id}"
+        return cls(id=call.id, status=call.status, agent_id=call.agent_id,
+                   agent_name=call.agent_name, team=call.team,
+                   customer_name=None if masked else call.customer_name,
+                   started_at=call.started_at, duration_s=call.duration_s,
+                   agent_channel=call.agent_channel, error=call.error,
+                   created_at=call.created_at, updated_at=call.updated_at,
+                   report_url=f"{base}/report", audio_url=f"{base}/audio")
+
+
+class QueueEntry(BaseModel):
+    call: CallOut
+    worst_severity: Severity | None
+    flag_count: int
+    score_overall: float | None
+    review_count: int
+    last_reviewed_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, item: QueueItem, *, masked: bool) -> QueueEntry:
+        return cls(call=CallOut.of(item.call, masked=masked), worst_severity=item.worst_severity,
+                   flag_count=item.flag_count, score_overall=item.score_overall,
+                   review_count=item.review_count, last_reviewed_at=item.last_reviewed_at)
+
+
+class CallPage(BaseModel):
+    items: list[QueueEntry]
+    total: int
+    limit: int
+    offset: int
+
+
+class Accepted(BaseModel):
+    call_id: str
+    status: CallStatus
+    status_url: str
+    report_url: str
+
+
+class ReportEvent(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    type: str
+    speaker: Literal["agent", "customer"] | None
+    start: float
+    end: float
+
+
+class ReportFlag(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    reason: str
+    severity: Severity
+    event_ids: list[str] = []
+
+
+class Report(BaseModel):
+    """The stored report (DESIGN.md contract); trainers get text masked and names removed."""
+
+    model_config = ConfigDict(extra="allow")
+    schema_version: int
+    call_id: str
+    events: list[ReportEvent] = []
+    checks: dict[str, Any] = {}
+    flags: list[ReportFlag] = []
+    coaching: list[dict[str, Any]] = []
+    redactions: list[dict[str, Any]] = []
+
+
+class Finding(BaseModel):
+    kind: Literal["event", "check"]
+    call_id: str
+    finding_id: str = Field(description="event id (ev-N) or check id; the clip route takes it")
+    type: str | None = Field(description="event type, for events")
+    check_id: str | None
+    met: bool | None
+    skill: str | None
+    severity: str | None
+    speaker: str | None
+    start_s: float | None
+    end_s: float | None
+    quote: str | None
+    agent_id: str | None
+    team: str | None
+    call_started_at: dt.datetime | None
+    clip_url: str | None
+
+
+class FindingPage(BaseModel):
+    items: list[Finding]
+    total: int
+    limit: int
+    offset: int
+
+
+class ReviewIn(BaseModel):
+    note: str = Field(min_length=1, max_length=5000)
+
+
+class ReviewOut(BaseModel):
+    id: int
+    call_id: str
+    reviewer: str
+    note: str
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, review: ReviewRecord) -> ReviewOut:
+        return cls(id=review.id, call_id=review.call_id, reviewer=review.reviewer,
+                   note=review.note, created_at=review.created_at)
+
+
+class WeekOut(BaseModel):
+    week_start: dt.date
+    calls: int
+    mean_score: float | None
+    interruptions_per_call: float
+    raised_voices_per_call: float
+    checks_met_share: float | None
+
+
+class AgentSummary(BaseModel):
+    agent_id: str
+    calls: int
+    weeks: list[WeekOut]
+
+
+class ErrorOut(BaseModel):
+    detail: str | list[Any]

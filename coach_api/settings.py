@@ -1,0 +1,48 @@
+"""API settings, read from the environment by the entry points only (``CALLCOACH_*``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipeline.store.database import DEFAULT_HOME, StoreLocation
+
+MEBIBYTE = 1 << 20
+
+
+class ApiSettings(BaseSettings):
+    """Where the data lives and what uploads are accepted. Every field has an environment
+    variable: ``CALLCOACH_HOME``, ``CALLCOACH_DATABASE_URL``, ``CALLCOACH_MAX_UPLOAD_MB``, ..."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLCOACH_", extra="ignore", frozen=True)
+
+    home: Path = Field(Path(DEFAULT_HOME), description="data folder: database, audio, uploads")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default a SQLite file "
+                                                      "in the data folder")
+    audio_dir: Path | None = Field(None, description="stored call audio; default <home>/audio")
+    max_upload_mb: float = Field(200.0, gt=0, description="largest upload accepted, MiB")
+    max_call_duration_s: float = Field(4 * 3600.0, gt=0, description="longest call accepted")
+    processing_workers: int = Field(1, ge=0, le=16, description="calls analysed at once by this "
+                                                               "server (0: leave it to workers)")
+    host: str = Field("127.0.0.1", description="address `callcoach serve` binds")
+    port: int = Field(8000, ge=0, le=65535, description="port `callcoach serve` binds")
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where uploads are written while they are checked, inside the data folder."""
+        return self.data_dir / "uploads"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * MEBIBYTE)
+
+    def location(self) -> StoreLocation:
+        audio_dir = (self.audio_dir or self.data_dir / "audio").expanduser().resolve()
+        url = self.database_url or f"sqlite:///{self.data_dir / 'callcoach.db'}"
+        return StoreLocation(url=url, audio_dir=audio_dir)

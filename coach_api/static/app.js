@@ -1,0 +1,163 @@
+// callcoach pages: fetch the API with the bearer token kept in sessionStorage.
+"use strict";
+
+const API = document.body.dataset.api;
+const TOKEN_KEY = "callcoach_token";
+
+function takeTokenFromFragment() {
+  // A link may carry the token once as #token=...; keep it for this tab and drop it from the URL.
+  const match = location.hash.match(/token=([^&]+)/);
+  if (match) {
+    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+}
+
+function useToken(token) {
+  sessionStorage.setItem(TOKEN_KEY, token);
+  // Same-site cookie for GET requests the page cannot add headers to (the <audio> element).
+  document.cookie = `${TOKEN_KEY}=${encodeURIComponent(token)}; path=${API}; SameSite=Strict`;
+}
+
+async function api(path, options = {}) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const headers = Object.assign({}, options.headers || {}, token ? {Authorization: `Bearer ${token}`} : {});
+  const response = await fetch(API + path, Object.assign({}, options, {headers}));
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({detail: response.statusText}));
+    const error = new Error(typeof body.detail === "string" ? body.detail : response.statusText);
+    error.status = response.status;
+    throw error;
+  }
+  return response.json();
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key.startsWith("data-")) node.setAttribute(key, value);
+    else node[key] = value;
+  }
+  for (const child of children) node.append(child instanceof Node ? child : String(child ?? ""));
+  return node;
+}
+
+function clock(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+function say(message) { document.getElementById("status").textContent = message; }
+
+function formQuery(form) {
+  const params = new URLSearchParams();
+  for (const [key, value] of new FormData(form)) if (value) params.set(key, value);
+  return params.toString();
+}
+
+async function renderQueue() {
+  const form = document.getElementById("filters");
+  const load = async () => {
+    const page = await api(`/calls?${formQuery(form)}`);
+    const body = document.querySelector("#queue tbody");
+    body.replaceChildren(...page.items.map((entry) => {
+      const call = entry.call;
+      return el("tr", {"data-call-id": call.id},
+        el("td", {className: `sev-${entry.worst_severity || "none"}`}, entry.worst_severity || "–"),
+        el("td", {}, entry.flag_count), el("td", {}, entry.score_overall ?? "–"),
+        el("td", {}, el("a", {href: `/ui/calls/${encodeURIComponent(call.id)}`}, call.id)),
+        el("td", {}, call.agent_name || call.agent_id || ""), el("td", {}, call.team || ""),
+        el("td", {}, call.started_at ? call.started_at.slice(0, 16).replace("T", " ") : ""),
+        el("td", {}, call.status), el("td", {}, entry.review_count));
+    }));
+    say(`${page.total} call(s)`);
+  };
+  form.addEventListener("submit", (event) => { event.preventDefault(); load().catch((e) => say(e.message)); });
+  await load();
+}
+
+function seek(player, startS) {
+  player.currentTime = startS;
+  player.dataset.seekedTo = String(startS);
+  player.play().catch(() => {});  // autoplay may be refused; the position is set either way
+}
+
+async function renderCall() {
+  const callId = document.body.dataset.callId;
+  const path = `/calls/${encodeURIComponent(callId)}`;
+  const call = await api(path);
+  document.getElementById("summary").replaceChildren(el("p", {},
+    `Agent ${call.agent_name || call.agent_id || "?"} · team ${call.team || "?"} · ${call.status}`));
+  if (call.status !== "done") { say(call.error || `The call is ${call.status}.`); return; }
+  const report = await api(`${path}/report`);
+  const player = document.getElementById("player");
+  player.src = `${API}${path}/audio`;
+  const list = document.getElementById("events");
+  list.replaceChildren(...report.events.map((event) => el("li", {},
+    el("button", {className: "finding", type: "button", "data-event-id": event.id,
+                  "data-start-s": event.start, onclick: () => seek(player, event.start)},
+       `${clock(event.start)} ${event.type.replace("_", " ")} (${event.speaker || "both"})`),
+    " ", el("a", {href: `${API}${path}/events/${event.id}/clip`}, "clip"))));
+  document.getElementById("coaching").replaceChildren(...(report.coaching || []).map((item) =>
+    el("li", {}, el("strong", {}, item.skill), " ", item.message)));
+  const wanted = new URLSearchParams(location.search).get("event");
+  const focus = report.events.find((event) => event.id === wanted);
+  if (focus) seek(player, focus.start);
+  say(`${report.events.length} finding(s)`);
+  await renderReviews(path);
+}
+
+async function renderReviews(path) {
+  let reviews;
+  try { reviews = await api(`${path}/review`); } catch (error) { return; }  // not a reviewer
+  const list = document.getElementById("reviews");
+  const show = (items) => list.replaceChildren(...items.map((r) =>
+    el("li", {}, `${r.created_at.slice(0, 16).replace("T", " ")} ${r.reviewer}: ${r.note}`)));
+  show(reviews);
+  const form = document.getElementById("review-form");
+  form.hidden = false;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    await api(`${path}/review`, {method: "POST", headers: {"Content-Type": "application/json"},
+                                 body: JSON.stringify({note: form.note.value})});
+    form.reset();
+    show(await api(`${path}/review`));
+  });
+}
+
+async function renderFindings() {
+  const form = document.getElementById("search");
+  const load = async () => {
+    const page = await api(`/findings?${formQuery(form)}`);
+    document.getElementById("results").replaceChildren(...page.items.map((f) => el("li", {},
+      el("a", {href: `/ui/calls/${encodeURIComponent(f.call_id)}?event=${encodeURIComponent(f.finding_id)}`},
+         `${f.call_id} ${clock(f.start_s || 0)} ${f.type || f.check_id}${f.met === null ? "" : f.met ? " (met)" : " (missed)"}`),
+      " ", el("span", {className: "quote"}, f.quote ? `“${f.quote}”` : ""),
+      f.clip_url ? el("audio", {controls: true, preload: "none", src: f.clip_url}) : "")));
+    say(`${page.total} finding(s)`);
+  };
+  form.addEventListener("submit", (event) => { event.preventDefault(); load().catch((e) => say(e.message)); });
+  await load();
+}
+
+async function start() {
+  takeTokenFromFragment();
+  const stored = sessionStorage.getItem(TOKEN_KEY);
+  if (stored) useToken(stored);
+  document.getElementById("token-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    useToken(document.getElementById("token").value.trim());
+    location.reload();
+  });
+  if (!stored) { say("Enter your token to start."); return; }
+  try {
+    const me = await api("/me");
+    document.getElementById("whoami").textContent = `${me.name} (${me.role})`;
+    const pages = {queue: renderQueue, call: renderCall, findings: renderFindings};
+    await pages[document.body.dataset.page]();
+  } catch (error) {
+    say(error.message);
+  }
+}
+
+start();

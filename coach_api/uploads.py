@@ -1,0 +1,149 @@
+"""Checking an uploaded recording before it is accepted: format, size, channels, duration.
+
+The client's file name is used for nothing but its suffix; the bytes go to a fresh temporary
+file inside the data folder, which is removed once the store has its content-addressed copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import BinaryIO
+
+from coach_api.errors import UnsupportedMediaError, UploadTooLargeError
+from pipeline.errors import InvalidAudioError
+
+logger = logging.getLogger(__name__)
+
+CHUNK_BYTES = 1 << 20
+SUFFIXES = (".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a", ".webm")
+
+
+def _is_mp3(head: bytes) -> bool:
+    return head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+
+
+# Leading bytes of each container, so a renamed text file is refused before decoding.
+_SIGNATURES = {
+    ".wav": lambda head: head[:4] == b"RIFF" and head[8:12] == b"WAVE",
+    ".flac": lambda head: head[:4] == b"fLaC",
+    ".ogg": lambda head: head[:4] == b"OggS",
+    ".opus": lambda head: head[:4] == b"OggS",
+    ".mp3": _is_mp3,
+    ".m4a": lambda head: head[4:8] == b"ftyp",
+    ".webm": lambda head: head[:4] == b"\x1a\x45\xdf\xa3",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AudioProbe:
+    channels: int
+    duration_s: float
+
+
+def upload_suffix(filename: str | None) -> str:
+    """The accepted suffix of a client file name (any folders in it ignored), else 415."""
+    name = PureWindowsPath(PurePosixPath(filename or "").name).name
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix not in SUFFIXES:
+        raise UnsupportedMediaError(f"file type {suffix or '(none)'!r} is not accepted; "
+                                    f"upload one of {', '.join(SUFFIXES)}")
+    return suffix
+
+
+def call_id_from_name(filename: str | None) -> str:
+    """A readable call id from the client's file name: letters, digits, - and _ only."""
+    stem = PureWindowsPath(PurePosixPath(filename or "").name).name.split(".")[0]
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-")[:64] or "call"
+
+
+def save_upload(source: BinaryIO, *, suffix: str, folder: Path, max_bytes: int) -> Path:
+    """Copy ``source`` into a new file in ``folder``; 413 past ``max_bytes``, 415 when its
+    first bytes are not the container ``suffix`` names."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=folder, prefix="upload-", suffix=suffix)
+    target = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            _copy_limited(_chunks(source), out, max_bytes=max_bytes, suffix=suffix)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _chunks(source: BinaryIO) -> Iterable[bytes]:
+    while chunk := source.read(CHUNK_BYTES):
+        yield chunk
+
+
+def _copy_limited(chunks: Iterable[bytes], out: BinaryIO, *, max_bytes: int, suffix: str) -> None:
+    written = 0
+    for chunk in chunks:
+        if written == 0 and not _SIGNATURES[suffix](chunk[:16]):
+            raise UnsupportedMediaError(f"the file is not {suffix} audio (its first bytes do not "
+                                        "match); upload the recording itself")
+        written += len(chunk)
+        if written > max_bytes:
+            raise UploadTooLargeError(f"the upload is over the {max_bytes // (1 << 20)} MiB limit")
+        out.write(chunk)
+    if written == 0:
+        raise InvalidAudioError("the upload is empty; attach the call recording")
+
+
+def probe_audio(path: Path) -> AudioProbe:
+    """Channels and duration of the first audio stream, from the container (no full decode)."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            stream = next((s for s in container.streams if s.type == "audio"), None)
+            if stream is None:
+                raise InvalidAudioError("the file holds no audio stream")
+            channels = stream.codec_context.channels
+            if stream.duration is not None and stream.time_base is not None:
+                duration_s = float(stream.duration * stream.time_base)
+            else:
+                duration_s = (container.duration or 0) / av.time_base
+    except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidAudioError("the file cannot be read as audio; upload a wav, flac, ogg/opus, "
+                                "mp3 or m4a recording") from exc
+    return AudioProbe(channels=channels, duration_s=duration_s)
+
+
+def check_audio(probe: AudioProbe, *, max_duration_s: float) -> None:
+    """Refuse what analysis would refuse anyway: not two channels, empty, or too long."""
+    if probe.channels != 2:
+        raise InvalidAudioError(f"the recording has {probe.channels} channel(s); callcoach needs "
+                                "stereo with the agent on one channel and the customer on the other")
+    if probe.duration_s <= 0:
+        raise InvalidAudioError("the recording is empty")
+    if probe.duration_s > max_duration_s:
+        raise UploadTooLargeError(f"the call lasts {probe.duration_s:.0f} s, over the "
+                                  f"{max_duration_s:.0f} s limit")
+
+
+def register_upload(store, source: BinaryIO, *, filename: str | None, metadata_fields: dict,
+                    agent_channel: int, uploads_dir: Path, max_bytes: int,
+                    max_duration_s: float):
+    """Check an upload and store it as a queued call; returns the store's ``Registration``.
+
+    ``metadata_fields`` are the :class:`~pipeline.types.CallMetadata` fields other than the id,
+    which defaults to the file's name. The checked temporary copy is always removed.
+    """
+    from pipeline.types import CallMetadata
+
+    suffix = upload_suffix(filename)
+    saved = save_upload(source, suffix=suffix, folder=uploads_dir, max_bytes=max_bytes)
+    try:
+        check_audio(probe_audio(saved), max_duration_s=max_duration_s)
+        call_id = metadata_fields.pop("call_id", None) or call_id_from_name(filename)
+        metadata = CallMetadata(call_id=call_id, **metadata_fields)
+        return store.register_call(saved, metadata, agent_channel=agent_channel)
+    finally:
+        saved.unlink(missing_ok=True)

@@ -1,0 +1,120 @@
+"""``callcoach process``, ``watch`` and ``reprocess``: the flows behind the CLI.
+
+Registered through the ``callcoach.commands`` entry-point group. Prefect is imported only when
+one of these commands runs, after its environment defaults are set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from pipeline.cli import add_config_arguments, load_config
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    process = subparsers.add_parser("process", help="analyse calls and store their reports")
+    process.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                         help="audio files or folders (sidecar <name>.json or manifest.csv "
+                              "give the metadata)")
+    process.add_argument("--concurrency", type=int, default=2, metavar="N",
+                         help="calls analysed at once (default 2)")
+    process.add_argument("--dask", action="store_true",
+                         help="run calls in Dask worker processes instead of threads")
+    process.add_argument("--manifest", type=Path, help="CSV with a 'file' column and metadata")
+    _add_common(process)
+    process.set_defaults(handler=run_process)
+
+    watch = subparsers.add_parser("watch", help="serve a deployment that processes new files "
+                                                "dropped into a folder")
+    watch.add_argument("inbox", type=Path, metavar="DIR")
+    watch.add_argument("--interval", type=float, default=30.0, metavar="SECONDS",
+                       help="how often the folder is scanned (default 30)")
+    watch.add_argument("--settle", type=float, default=2.0, metavar="SECONDS",
+                       help="ignore files changed more recently than this (still copying)")
+    watch.add_argument("--concurrency", type=int, default=2, metavar="N")
+    _add_common(watch)
+    watch.set_defaults(handler=run_watch)
+
+    reprocess = subparsers.add_parser("reprocess", help="analyse stored calls again (adds a "
+                                                        "report version, keeps the old one)")
+    reprocess.add_argument("call_ids", nargs="+", metavar="CALL_ID")
+    _add_common(reprocess)
+    reprocess.set_defaults(handler=run_reprocess)
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rubric", type=Path, help="rubric TOML (default: the built-in one)")
+    add_config_arguments(parser)
+
+
+def _prepare(args: argparse.Namespace):
+    """Set Prefect's environment defaults, then import what the command needs."""
+    from flows.runtime import Workspace, prefect_environment
+
+    os.environ.update(prefect_environment(os.environ, verbose=getattr(args, "verbose", False)))
+    return Workspace.from_env(), load_config(args)
+
+
+def _rubric(args: argparse.Namespace) -> str | None:
+    return str(args.rubric.resolve()) if args.rubric else None
+
+
+def run_process(args: argparse.Namespace) -> int:
+    workspace, config = _prepare(args)
+    from flows.outcomes import BatchSummary, format_summary
+    from flows.process import process_batch
+    from flows.runners import task_runner
+
+    batch = process_batch.with_options(
+        task_runner=task_runner(concurrency=args.concurrency, dask=args.dask))
+    started_s = time.perf_counter()
+    raw = batch([str(path) for path in args.paths],
+                manifest=str(args.manifest) if args.manifest else None,
+                config=config.to_dict(), rubric=_rubric(args), workspace=workspace.to_params(),
+                progress=sys.stderr.isatty())
+    summary = BatchSummary.from_json(raw)
+    print(format_summary(summary, seconds=time.perf_counter() - started_s))
+    return EXIT_OK if summary.ok else EXIT_FAILED
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    workspace, config = _prepare(args)
+    from flows.local_server import prefect_api
+
+    if not args.inbox.is_dir():
+        print(f"error: {args.inbox} is not a folder", file=sys.stderr)
+        return 2
+    # SIGTERM (a service manager, a test) must still stop the local server on the way out.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    with prefect_api(os.environ) as api_url:
+        from flows.inbox import serve_inbox
+
+        print(f"watching {args.inbox} every {args.interval:g} s (Prefect API {api_url})",
+              flush=True)
+        serve_inbox(args.inbox, interval_s=args.interval, concurrency=args.concurrency,
+                    settle_s=args.settle, config=config.to_dict(), rubric=_rubric(args),
+                    workspace=workspace)
+    return EXIT_OK
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def run_reprocess(args: argparse.Namespace) -> int:
+    workspace, config = _prepare(args)
+    from flows.outcomes import BatchSummary, format_summary
+    from flows.reprocess import reprocess_calls
+
+    raw = reprocess_calls(list(args.call_ids), config=config.to_dict(), rubric=_rubric(args),
+                          workspace=workspace.to_params())
+    summary = BatchSummary.from_json(raw)
+    print(format_summary(summary))
+    return EXIT_OK if summary.ok else EXIT_FAILED

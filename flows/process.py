@@ -1,0 +1,159 @@
+"""The per-call and batch flows: one file → a stored report; many files, some at once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+
+from flows import stages, tasks
+from flows.jobs import CallJob, jobs_for
+from flows.outcomes import BatchSummary, Outcome, OutcomeKind, merge
+from flows.runtime import Workspace, store_for
+from pipeline import config as config_module
+from pipeline.config import Config
+from pipeline.errors import CallcoachError, ConfigError, InvalidAudioError
+from pipeline.store import CallRecord, CallStatus, InvalidMetadataError, claim_owner
+
+logger = logging.getLogger(__name__)
+
+# Failures that happen again on the same input; a rerun reports them instead of redoing them.
+DETERMINISTIC_ERRORS = (InvalidAudioError, ConfigError, InvalidMetadataError)
+DETERMINISTIC_ERROR_NAMES = frozenset(error.__name__ for error in DETERMINISTIC_ERRORS)
+
+
+def config_for(raw: dict[str, Any] | None) -> Config:
+    return config_module.Config() if not raw else config_module.from_dict(raw)
+
+
+def run_call(job: CallJob, *, workspace: Workspace, config: Config,
+             rubric_path: str | None = None) -> Outcome:
+    """Register, analyse and store one call unless its audio was already processed."""
+    path = str(job.path)
+    if not job.path.is_file():
+        return Outcome(path=path, call_id=None, kind=OutcomeKind.FAILED,
+                       reason="file not found (or not a file)")
+    channel = config.decode.agent_channel if job.agent_channel is None else job.agent_channel
+    call = tasks.register_call(path, job.metadata, agent_channel=channel, workspace=workspace).call
+    earlier = _earlier_outcome(call, path=path)
+    if earlier is not None:
+        return earlier
+    store = store_for(workspace)
+    if job.problems:
+        store.mark_failed(call.id, reason="; ".join(job.problems), kind="InvalidMetadataError")
+        return Outcome(path=path, call_id=call.id, kind=OutcomeKind.FAILED,
+                       reason="; ".join(job.problems))
+    if not store.claim_call(call.id, owner=claim_owner()):
+        return Outcome(path=path, call_id=call.id, kind=OutcomeKind.SKIPPED,
+                       reason="being processed by another worker")
+    return analyse_claimed(call, path=path, workspace=workspace, config=config,
+                           rubric_path=rubric_path)
+
+
+def _earlier_outcome(call: CallRecord, *, path: str) -> Outcome | None:
+    if call.status is CallStatus.DONE:
+        return Outcome(path=path, call_id=call.id, kind=OutcomeKind.SKIPPED,
+                       reason=f"already processed as {call.id}")
+    if call.status is CallStatus.FAILED and call.error_kind in DETERMINISTIC_ERROR_NAMES:
+        return Outcome(path=path, call_id=call.id, kind=OutcomeKind.FAILED,
+                       reason=f"{call.error} (recorded earlier; `callcoach reprocess {call.id}` "
+                              "retries it)")
+    return None
+
+
+def analyse_claimed(call: CallRecord, *, path: str, workspace: Workspace, config: Config,
+                    rubric_path: str | None = None) -> Outcome:
+    """Transcribe (cached), build the report and store it; record any failure on the call."""
+    config = config.replace("decode", agent_channel=call.agent_channel)
+    try:
+        transcript = tasks.cached_transcribe(workspace)(
+            str(call.audio_path), call.sha256, config, workspace.model_cache_dir)
+        report = stages.build_report(call.audio_path, call.metadata, transcript,
+                                     sha256=call.sha256, config=config,
+                                     rubric_path=rubric_path)
+        tasks.save_report(call.id, report, workspace=workspace)
+    except (CallcoachError, OSError) as exc:
+        return _record_failure(call, path=path, workspace=workspace, error=exc)
+    except Exception as exc:  # a bug on odd input must not stop the batch; keep the traceback
+        logger.exception("unexpected error on call %s", call.id)
+        return _record_failure(call, path=path, workspace=workspace, error=exc)
+    finally:
+        stages.forget_call(sha256=call.sha256, config=config)
+    return Outcome(path=path, call_id=call.id, kind=OutcomeKind.DONE)
+
+
+def _record_failure(call: CallRecord, *, path: str, workspace: Workspace,
+                    error: BaseException) -> Outcome:
+    reason = str(error) or type(error).__name__
+    store_for(workspace).mark_failed(call.id, reason=reason, kind=type(error).__name__)
+    return Outcome(path=path, call_id=call.id, kind=OutcomeKind.FAILED, reason=reason)
+
+
+@task(name="process-call", cache_policy=NO_CACHE)
+def process_call_task(job: CallJob, *, workspace: Workspace, config: Config,
+                      rubric_path: str | None = None) -> Outcome:
+    return run_call(job, workspace=workspace, config=config, rubric_path=rubric_path)
+
+
+@flow(name="process-call")
+def process_call(path: str, metadata: dict[str, Any] | None = None, *,
+                 agent_channel: int | None = None, config: dict[str, Any] | None = None,
+                 rubric: str | None = None,
+                 workspace: dict[str, str] | None = None) -> dict[str, Any]:
+    """One call (a path and its metadata fields) → a stored report; returns its outcome."""
+    job = jobs_for([Path(path)])[0] if metadata is None else _job(path, metadata, agent_channel)
+    outcome = run_call(job, workspace=Workspace.from_params(workspace), config=config_for(config),
+                       rubric_path=rubric)
+    return outcome.to_json()
+
+
+def _job(path: str, metadata: dict[str, Any], agent_channel: int | None) -> CallJob:
+    from flows.jobs import job_for, metadata_values
+
+    base = job_for(Path(path))
+    values, channel = metadata_values(metadata, source="flow parameters")
+    return replace(base, metadata=replace(base.metadata, **values),
+                   agent_channel=agent_channel if agent_channel is not None else channel)
+
+
+def process_jobs(jobs: Sequence[CallJob], *, workspace: Workspace, config: Config,
+                 rubric_path: str | None = None,
+                 on_outcome: Callable[[Outcome], None] | None = None) -> BatchSummary:
+    """Submit every job to the flow's task runner and collect outcomes as they finish."""
+    futures = {process_call_task.submit(job, workspace=workspace, config=config,
+                                        rubric_path=rubric_path): job for job in jobs}
+    outcomes = []
+    for future in as_completed(list(futures)):
+        try:
+            outcome = future.result()
+        except Exception as exc:  # the store itself failing after retries: report, go on
+            job = futures[future]
+            outcome = Outcome(path=str(job.path), call_id=None, kind=OutcomeKind.FAILED,
+                              reason=f"{type(exc).__name__}: {exc}")
+        outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+    return merge(outcomes)
+
+
+@flow(name="process-batch")
+def process_batch(paths: list[str], *, manifest: str | None = None,
+                  config: dict[str, Any] | None = None, rubric: str | None = None,
+                  workspace: dict[str, str] | None = None,
+                  progress: bool = False) -> dict[str, Any]:
+    """Many calls (files or folders), as many at once as the task runner allows; returns the
+    summary (counts and one outcome per file)."""
+    from flows.progress import progress_reporter
+
+    jobs = jobs_for([Path(p) for p in paths], manifest_path=Path(manifest) if manifest else None)
+    with progress_reporter(total=len(jobs), enabled=progress) as report_outcome:
+        summary = process_jobs(jobs, workspace=Workspace.from_params(workspace),
+                               config=config_for(config), rubric_path=rubric,
+                               on_outcome=report_outcome)
+    return summary.to_json()

@@ -1,0 +1,181 @@
+"""Registering calls and moving them through queued → processing → done | failed."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from pipeline.errors import NotFoundError, StoreError
+from pipeline.store import audio
+from pipeline.store.database import Database, as_utc, utc_now
+from pipeline.store.records import CallRecord, CallStatus, InvalidMetadataError, Registration
+from pipeline.store.schema import CALL_ID_LENGTH, calls
+from pipeline.types import CallMetadata
+
+logger = logging.getLogger(__name__)
+
+
+def claim_owner() -> str:
+    """Who is analysing a call: host, process and thread, so a dead owner can be recognised."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def owner_is_alive(owner: str, *, claimed_at: datetime, timeout_s: float) -> bool:
+    """Whether a claim still holds: same host → its process exists; other host → not too old."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host == socket.gethostname() and pid_text.isdigit():
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    return utc_now() - claimed_at < timedelta(seconds=timeout_s)
+
+
+def parse_started_at(value: str | None) -> datetime | None:
+    """An ISO 8601 start time as an aware datetime (naive times are taken as UTC)."""
+    if value is None or value == "":
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(value))
+    except (TypeError, ValueError) as exc:
+        raise InvalidMetadataError(
+            f"started_at {value!r} is not an ISO 8601 time; write it like 2024-05-01T14:03:00Z"
+        ) from exc
+
+
+def call_from_row(row: Row, *, audio_dir: Path) -> CallRecord:
+    values: dict[str, Any] = dict(row._mapping)
+    relpath = values.pop("audio_relpath")
+    for name in ("started_at", "created_at", "updated_at"):
+        values[name] = as_utc(values[name])
+    return CallRecord(audio_path=audio_dir / relpath, **{**values, "status": CallStatus(values["status"])})
+
+
+class CallOps(Database):
+    """Call-level operations; mixed into :class:`pipeline.store.Store`."""
+
+    audio_dir: Path
+    claim_timeout_s: float
+
+    def register_call(self, source: Path, metadata: CallMetadata, *,
+                      agent_channel: int = 0) -> Registration:
+        """Copy ``source`` into the audio folder and queue it, unless its sha256 is known.
+
+        A known sha256 returns the existing call (``created=False``) whatever its name. A
+        call id already taken by other audio gets the first 8 hex digits of the hash appended.
+        """
+        started_at = parse_started_at(metadata.started_at)
+        sha256, relpath = audio.copy_into(Path(source), audio_dir=self.audio_dir)
+        for _attempt in range(3):
+            existing = self.find_call_by_sha256(sha256)
+            if existing is not None:
+                return Registration(call=existing, created=False)
+            try:
+                with self.transaction() as connection:
+                    call_id = _free_call_id(connection, metadata.call_id, sha256)
+                    connection.execute(calls.insert().values(
+                        id=call_id, source_path=str(source), audio_relpath=relpath, sha256=sha256,
+                        agent_id=metadata.agent_id, agent_name=metadata.agent_name,
+                        team=metadata.team, customer_name=metadata.customer_name,
+                        started_at=started_at, agent_channel=agent_channel,
+                        status=CallStatus.QUEUED.value, created_at=utc_now(), updated_at=utc_now()))
+            except StoreError as exc:
+                if isinstance(exc.__cause__, IntegrityError):  # raced with another registration
+                    continue
+                raise
+            logger.info("queued call %s (%s)", call_id, sha256[:12])
+            return Registration(call=self.get_call(call_id), created=True)
+        raise AssertionError("unreachable: a sha256 clash resolves on the next read")
+
+    def get_call(self, call_id: str) -> CallRecord:
+        with self.transaction() as connection:
+            row = connection.execute(select(calls).where(calls.c.id == call_id)).first()
+        if row is None:
+            raise NotFoundError(f"no call with id {call_id!r}; `callcoach calls list` shows the ids")
+        return call_from_row(row, audio_dir=self.audio_dir)
+
+    def find_call_by_sha256(self, sha256: str) -> CallRecord | None:
+        with self.transaction() as connection:
+            row = connection.execute(select(calls).where(calls.c.sha256 == sha256)).first()
+        return None if row is None else call_from_row(row, audio_dir=self.audio_dir)
+
+    def list_calls(self, *, status: CallStatus | str | None = None, agent_id: str | None = None,
+                   team: str | None = None, limit: int | None = None,
+                   offset: int = 0) -> list[CallRecord]:
+        """Calls, newest first, optionally filtered."""
+        query = select(calls).order_by(calls.c.created_at.desc(), calls.c.id)
+        for column, value in ((calls.c.status, status), (calls.c.agent_id, agent_id),
+                              (calls.c.team, team)):
+            if value is not None:
+                query = query.where(column == str(value))
+        query = query.offset(offset).limit(limit)
+        with self.transaction() as connection:
+            rows = connection.execute(query).all()
+        return [call_from_row(row, audio_dir=self.audio_dir) for row in rows]
+
+    def count_calls_by_status(self) -> dict[CallStatus, int]:
+        query = select(calls.c.status, func.count()).group_by(calls.c.status)
+        with self.transaction() as connection:
+            counts = dict(connection.execute(query).all())
+        return {status: counts.get(status.value, 0) for status in CallStatus}
+
+    def known_sha256s(self) -> set[str]:
+        with self.transaction() as connection:
+            return set(connection.execute(select(calls.c.sha256)).scalars())
+
+    def claim_call(self, call_id: str, *, owner: str, force: bool = False) -> bool:
+        """Mark a call ``processing`` by ``owner``; False when it is done (unless ``force``) or
+        claimed by an owner that is still alive. A dead owner's claim is taken over, which is
+        how a run killed mid-call is redone."""
+        with self.transaction() as connection:
+            row = _locked_call(connection, call_id)
+            if row.status == CallStatus.DONE and not force:
+                return False
+            if (row.status == CallStatus.PROCESSING and row.claimed_by not in (None, owner)
+                    and owner_is_alive(row.claimed_by, claimed_at=as_utc(row.updated_at),
+                                       timeout_s=self.claim_timeout_s)):
+                return False
+            connection.execute(update(calls).where(calls.c.id == call_id).values(
+                status=CallStatus.PROCESSING.value, claimed_by=owner, error=None, error_kind=None,
+                updated_at=utc_now()))
+        return True
+
+    def mark_failed(self, call_id: str, *, reason: str, kind: str) -> None:
+        """Record why a call failed; ``kind`` is the exception class name."""
+        with self.transaction() as connection:
+            _locked_call(connection, call_id)
+            connection.execute(update(calls).where(calls.c.id == call_id).values(
+                status=CallStatus.FAILED.value, error=reason, error_kind=kind, claimed_by=None,
+                updated_at=utc_now()))
+        logger.info("call %s failed: %s", call_id, reason)
+
+    def release_call(self, call_id: str) -> None:
+        """Put a claimed call back in the queue (a worker shutting down cleanly)."""
+        with self.transaction() as connection:
+            connection.execute(update(calls).where(calls.c.id == call_id).values(
+                status=CallStatus.QUEUED.value, claimed_by=None, updated_at=utc_now()))
+
+
+def _locked_call(connection: Connection, call_id: str) -> Row:
+    row = connection.execute(select(calls).where(calls.c.id == call_id).with_for_update()).first()
+    if row is None:
+        raise NotFoundError(f"no call with id {call_id!r}; `callcoach calls list` shows the ids")
+    return row
+
+
+def _free_call_id(connection: Connection, wanted: str, sha256: str) -> str:
+    wanted = wanted[:CALL_ID_LENGTH - 9] or sha256[:12]
+    taken = connection.execute(select(calls.c.id).where(calls.c.id == wanted)).first()
+    return wanted if taken is None else f"{wanted}-{sha256[:8]}"

@@ -1,0 +1,115 @@
+"""Engines, transactions and where the store lives.
+
+The store takes its URL and audio folder explicitly; :func:`location_from_env` is for entry
+points (the CLI, the flows) that turn ``CALLCOACH_HOME`` / ``CALLCOACH_DATABASE_URL`` into them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from pipeline.errors import ConfigError, StoreError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_HOME = ".callcoach"
+SQLITE_BUSY_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreLocation:
+    """A database URL and the folder holding content-addressed audio copies."""
+
+    url: str
+    audio_dir: Path
+
+
+def location_from_env(environ: Mapping[str, str]) -> StoreLocation:
+    """Where the store lives, from ``CALLCOACH_HOME`` (default ``./.callcoach``),
+    ``CALLCOACH_DATABASE_URL`` (default a SQLite file in the home) and ``CALLCOACH_AUDIO_DIR``
+    (default ``<home>/audio``; point every worker at one shared folder when scaling out)."""
+    home = Path(environ.get("CALLCOACH_HOME") or DEFAULT_HOME).expanduser().resolve()
+    url = environ.get("CALLCOACH_DATABASE_URL") or f"sqlite:///{home / 'callcoach.db'}"
+    audio_dir = Path(environ.get("CALLCOACH_AUDIO_DIR") or home / "audio").expanduser().resolve()
+    return StoreLocation(url=url, audio_dir=audio_dir)
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and writer-serialising transactions."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"database URL {url!r} is not valid: {exc}; use sqlite:///path/to/file.db "
+                          "or postgresql+psycopg://user@host/db") from exc
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see the
+    # SQLAlchemy pysqlite notes on serializable isolation).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+    cursor.close()
+
+
+def _begin_immediate(connection: Connection) -> None:
+    # Taking the write lock up front makes concurrent writers wait (busy_timeout) instead of
+    # failing when a read transaction later tries to write.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+class Database:
+    """An engine with one way in: :meth:`transaction`, which wraps driver errors in StoreError."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A connection inside one transaction: committed on success, rolled back on error."""
+        try:
+            with self._engine.begin() as connection:
+                yield connection
+        except SQLAlchemyError as exc:
+            url = self._engine.url.render_as_string(hide_password=True)
+            raise StoreError(f"the database at {url} refused or failed an operation "
+                             f"({type(exc).__name__}: {exc.args[0] if exc.args else exc}); "
+                             "check that it is reachable and migrated (callcoach calls list "
+                             "migrates it)") from exc
+
+    def close(self) -> None:
+        self._engine.dispose()

@@ -1,0 +1,162 @@
+"""Saving a report, with its findings as searchable rows, in one transaction."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, func, select, update
+
+from pipeline.errors import CallcoachError, NotFoundError
+from pipeline.store.database import Database, as_utc, utc_now
+from pipeline.store.records import CallStatus, ReportRecord
+from pipeline.store.schema import FINDING_TABLES, calls, reports
+
+logger = logging.getLogger(__name__)
+
+
+class InvalidReportError(CallcoachError):
+    """A report lacks what the store indexes (schema_version, config digest)."""
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with NaN and infinities replaced by None, which every JSON column accepts."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    return value
+
+
+def report_keys(report: Mapping[str, Any]) -> tuple[int, str | None, str]:
+    """``(schema_version, rubric_version, config_digest)`` of a report."""
+    try:
+        schema_version = int(report["schema_version"])
+        digest = str(report["config"]["digest"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidReportError(f"report has no schema_version or config.digest ({exc!r}); "
+                                 "only reports from pipeline.analyze can be stored") from exc
+    try:
+        json.dumps(report, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidReportError(f"report is not plain JSON ({exc})") from exc
+    rubric = report.get("rubric")
+    rubric_version = rubric.get("version") if isinstance(rubric, Mapping) else None
+    rubric_version = report.get("rubric_version", rubric_version)
+    return schema_version, None if rubric_version is None else str(rubric_version), digest
+
+
+def _float(value: Any, default: float | None = 0.0) -> float | None:
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        return default
+    return result if math.isfinite(result) else default
+
+
+def finding_rows(report: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The rows each finding table gets from one report, keyed by table name (no ids yet)."""
+    flag_severity = {key: flag.get("severity") for flag in report.get("flags", ())
+                     for key in flag.get("event_ids", ())}
+    rows: dict[str, list[dict[str, Any]]] = {table.name: [] for table in FINDING_TABLES}
+    for event in report.get("events", ()):
+        details = event.get("details") or {}
+        rows["events"].append({
+            "event_key": str(event.get("id")), "type": str(event.get("type")),
+            "speaker": event.get("speaker"), "start_s": _float(event.get("start")),
+            "end_s": _float(event.get("end")), "details": details,
+            "severity": details.get("severity") or flag_severity.get(event.get("id"))})
+    for check_id, result in (report.get("checks") or {}).items():
+        evidence = list(result.get("evidence") or ())
+        first = evidence[0] if evidence else {}
+        rows["check_results"].append({
+            "check_id": check_id, "met": result.get("met"), "skill": result.get("skill"),
+            "speaker": first.get("speaker"), "start_s": _float(first.get("start"), None),
+            "evidence": evidence})
+    for flag in report.get("flags", ()):
+        rows["flags"].append({"reason": str(flag.get("reason")),
+                              "severity": str(flag.get("severity")),
+                              "event_keys": list(flag.get("event_ids") or ())})
+    for item in report.get("coaching", ()):
+        rows["coaching_items"].append({"skill": str(item.get("skill")),
+                                       "message": str(item.get("message")),
+                                       "event_keys": list(item.get("evidence") or ())})
+    for item in report.get("redactions", ()):
+        rows["redactions"].append({
+            "kind": item.get("kind") or item.get("type"), "speaker": item.get("speaker"),
+            "start_s": _float(item.get("start")), "end_s": _float(item.get("end")),
+            "details": dict(item)})
+    return rows
+
+
+def report_from_row(row: Row) -> ReportRecord:
+    values = dict(row._mapping)
+    return ReportRecord(**{**values, "created_at": as_utc(values["created_at"])})
+
+
+class ReportOps(Database):
+    """Report versions; mixed into :class:`pipeline.store.Store`."""
+
+    def save_report(self, call_id: str, report: Mapping[str, Any]) -> ReportRecord:
+        """Store ``report`` as the call's next version and mark the call done.
+
+        The report, its finding rows and the call's new status commit together or not at all.
+        Earlier versions stay (as JSON); only the new one gets search rows.
+        """
+        document = json_safe(report)
+        schema_version, rubric_version, digest = report_keys(document)
+        with self.transaction() as connection:
+            call = connection.execute(
+                select(calls).where(calls.c.id == call_id).with_for_update()).first()
+            if call is None:
+                raise NotFoundError(f"no call with id {call_id!r} to attach a report to")
+            version = 1 + (connection.execute(select(func.max(reports.c.version)).where(
+                reports.c.call_id == call_id)).scalar() or 0)
+            connection.execute(update(reports).where(reports.c.call_id == call_id).values(
+                is_current=False))
+            for table in FINDING_TABLES:
+                connection.execute(delete(table).where(table.c.call_id == call_id))
+            report_id = connection.execute(reports.insert().values(
+                call_id=call_id, version=version, is_current=True, schema_version=schema_version,
+                rubric_version=rubric_version, config_digest=digest, created_at=utc_now(),
+                document=document).returning(reports.c.id)).scalar_one()
+            _insert_findings(connection, call, report_id, finding_rows(document))
+            connection.execute(update(calls).where(calls.c.id == call_id).values(
+                status=CallStatus.DONE.value, error=None, error_kind=None, claimed_by=None,
+                duration_s=_float(document.get("duration_s"), call.duration_s),
+                updated_at=utc_now()))
+        logger.info("stored report v%d for call %s", version, call_id)
+        return self.latest_report(call_id)
+
+    def latest_report(self, call_id: str) -> ReportRecord:
+        query = select(reports).where(reports.c.call_id == call_id, reports.c.is_current)
+        with self.transaction() as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            raise NotFoundError(f"call {call_id!r} has no report yet (is it processed? "
+                                "`callcoach calls show` tells its status)")
+        return report_from_row(row)
+
+    def report_versions(self, call_id: str) -> list[ReportRecord]:
+        """Every stored version of a call's report, oldest first."""
+        query = select(reports).where(reports.c.call_id == call_id).order_by(reports.c.version)
+        with self.transaction() as connection:
+            return [report_from_row(row) for row in connection.execute(query)]
+
+
+def _insert_findings(connection: Connection, call: Row, report_id: int,
+                     rows: dict[str, list[dict[str, Any]]]) -> None:
+    context = {"agent_id": call.agent_id, "team": call.team, "call_started_at": call.started_at}
+    for table in FINDING_TABLES:
+        table_rows = rows[table.name]
+        if not table_rows:
+            continue
+        extra = {"call_id": call.id, "report_id": report_id}
+        if "agent_id" in table.c:
+            extra |= context
+        connection.execute(table.insert(), [{**row, **extra} for row in table_rows])

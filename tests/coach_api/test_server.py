@@ -1,0 +1,170 @@
+"""A real uvicorn process on a loopback port, driven by httpx, and the pages in headless
+Chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+import soundfile as sf
+
+from coach_api.settings import ApiSettings
+from coach_api.storage import ApiStore
+
+from .synthetic import seed_call
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+REPORT_TIMEOUT_S = 300.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(home: Path, *, workers: int) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "CALLCOACH_HOME": str(home), "CALLCOACH_PROCESSING_WORKERS": str(workers),
+           "PREFECT_HOME": str(home / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_LOGGING_LEVEL": "WARNING"}
+    log_path = home / "server.log"
+    home.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "coach_api.app:app_from_env",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail(f"server did not start: {log_path.read_text(errors='replace')[-2000:]}")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def admin_token(home: Path) -> str:
+    location = ApiSettings(home=home).location()
+    with ApiStore.open(location.url, audio_dir=location.audio_dir) as store:
+        return store.issue_token(store.create_user("root", role="admin").id)
+
+
+def sample_call(folder: Path) -> Path:
+    """A committed sample call, else a stereo call built from the two test recordings."""
+    samples = sorted((REPO / "sample_calls").glob("*.opus"))
+    if samples:
+        return samples[0]
+    agent, rate_hz = sf.read(REPO / "tests/fixtures/greeting_16k.flac")
+    customer, _ = sf.read(REPO / "tests/fixtures/cancel_request_16k.flac")
+    length = int(0.5 * rate_hz) + agent.size + int(1.0 * rate_hz) + customer.size
+    stereo = np.zeros((length, 2))
+    stereo[int(0.5 * rate_hz):int(0.5 * rate_hz) + agent.size, 0] = agent
+    stereo[length - customer.size:, 1] = customer
+    path = folder / "fixture-call.wav"
+    sf.write(path, stereo, rate_hz, subtype="PCM_16")
+    return path
+
+
+@pytest.mark.slow
+def test_upload_analyse_and_clip_over_http(tmp_path):
+    home = tmp_path / "home"
+    token = admin_token(home)
+    audio = sample_call(tmp_path)
+    for url in start_server(home, workers=1):
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
+                          timeout=30) as client:
+            check_upload_round_trip(client, audio)
+
+
+def check_upload_round_trip(client: httpx.Client, audio: Path) -> None:
+    """Upload, wait for the report (bounded), fetch a clip and a byte range."""
+    with open(audio, "rb") as handle:
+        accepted = client.post("/api/v1/calls", files={"audio": (audio.name, handle)},
+                               data={"agent_id": "a1", "team": "blue"})
+    assert accepted.status_code == 202, accepted.text
+    status_url = accepted.json()["status_url"]
+    deadline = time.monotonic() + REPORT_TIMEOUT_S
+    while (call := client.get(status_url).json())["status"] in ("queued", "processing"):
+        assert time.monotonic() < deadline, "no report within the time limit"
+        time.sleep(1.0)
+    assert call["status"] == "done", call["error"]
+    report = client.get(f"{status_url}/report").json()
+    finding = report["events"][0] if report["events"] else None
+    if finding is None:
+        finding_id, check = next((cid, c) for cid, c in report["checks"].items()
+                                 if c.get("evidence"))
+        start_s, end_s = check["evidence"][0]["start"], check["evidence"][0]["end"]
+    else:
+        finding_id, start_s, end_s = finding["id"], finding["start"], finding["end"]
+    clip = client.get(f"{status_url}/events/{finding_id}/clip", params={"pad_s": 1.0})
+    samples, rate_hz = sf.read(io.BytesIO(clip.content), always_2d=True)
+    expected_s = min(report["duration_s"], end_s + 1.0) - max(0.0, start_s - 1.0)
+    assert samples.shape[1] == 2
+    assert samples.shape[0] / rate_hz == pytest.approx(expected_s, abs=0.02)
+    part = client.get(f"{status_url}/audio", headers={"Range": "bytes=0-1023"})
+    assert part.status_code == 206 and len(part.content) == 1024
+
+
+@pytest.fixture
+def seeded_server(tmp_path) -> Iterator[tuple[str, str]]:
+    home = tmp_path / "home"
+    token = admin_token(home)
+    location = ApiSettings(home=home).location()
+    with ApiStore.open(location.url, audio_dir=location.audio_dir) as store:
+        seed_call(store, tmp_path / "src", call_id="call-blue", agent_id="a1", team="blue",
+                  seed=1, started_at=dt.datetime(2024, 5, 6, tzinfo=dt.UTC))
+    for url in start_server(home, workers=0):
+        yield url, token
+
+
+def dump_dom(url: str, tmp_path: Path) -> str:
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+    result = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--mute-audio",
+         f"--user-data-dir={tmp_path / 'chromium'}", "--virtual-time-budget=15000",
+         "--dump-dom", url], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_call_page_lists_findings_and_seeks_the_audio(seeded_server, tmp_path):
+    url, token = seeded_server
+    dom = dump_dom(f"{url}/ui/calls/call-blue?event=ev-2#token={token}", tmp_path)
+    assert 'data-event-id="ev-1"' in dom and 'data-event-id="ev-2"' in dom
+    assert 'data-seeked-to="5"' in dom  # ev-2 starts at 5 s
+    assert "root (admin)" in dom
+
+
+def test_queue_and_findings_pages_show_the_call(seeded_server, tmp_path):
+    url, token = seeded_server
+    queue = dump_dom(f"{url}/ui/#token={token}", tmp_path)
+    assert 'data-call-id="call-blue"' in queue and "1 call(s)" in queue
+    found = dump_dom(f"{url}/ui/findings#token={token}", tmp_path)
+    assert "/api/v1/calls/call-blue/events/ev-1/clip" in found
+
+
+def test_pages_without_a_token_ask_for_one(seeded_server, tmp_path):
+    url, _token = seeded_server
+    assert "Enter your token" in dump_dom(f"{url}/ui/", tmp_path)
