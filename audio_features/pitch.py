@@ -73,6 +73,30 @@ def f0_hz(samples: np.ndarray, *, sample_rate_hz: float, frame_s: float, hop_s: 
     return f0
 
 
+def within_speaker_range(f0_hz: np.ndarray, *, max_semitones: float) -> np.ndarray:
+    """Drop pitch frames too far from the speaker's own median to be their voice.
+
+    Telephone audio loses the fundamental below 300 Hz, and YIN then sometimes locks onto a
+    harmonic or a formant: a 100 Hz voice reads 250-300 Hz for a few frames. A speaker's real
+    pitch stays within about an octave of their median (the idea behind Hirst's two-pass
+    floor and ceiling, 2011), so frames further than ``max_semitones`` from it are set to NaN.
+
+    Args:
+        f0_hz: ``(frames,)`` Hz, NaN where unvoiced.
+        max_semitones: largest distance from the median kept, in semitones.
+
+    Returns:
+        A new ``(frames,)`` array; unchanged when no frame is voiced.
+    """
+    f0 = np.asarray(f0_hz, dtype=float)
+    voiced = np.isfinite(f0)
+    if not voiced.any():
+        return f0.copy()
+    distance = np.abs(semitones_between(np.where(voiced, f0, np.nan), np.median(f0[voiced])))
+    with np.errstate(invalid="ignore"):
+        return np.where(distance <= max_semitones, f0, np.nan)
+
+
 def semitones_between(f0_hz: np.ndarray | float, reference_hz: np.ndarray | float) -> np.ndarray:
     """Pitch interval ``12 * log2(f0_hz / reference_hz)`` in semitones, elementwise.
 

@@ -29,7 +29,10 @@ class RaisedRegion:
 
 def speaker_baseline(loudness_dbfs: np.ndarray, f0_hz: np.ndarray, *, speech_mask: np.ndarray,
                      percentile: float) -> tuple[float, float]:
-    """A speaker's habitual level and pitch over their own speech frames.
+    """A speaker's habitual level and pitch over their own voiced speech frames.
+
+    Level is taken over voiced frames too: pauses between words and unvoiced consonants sit
+    10-20 dB under the vowels, so their share of a turn, not the voice, would move the level.
 
     Args:
         loudness_dbfs: ``(frames,)`` dBFS.
@@ -38,14 +41,13 @@ def speaker_baseline(loudness_dbfs: np.ndarray, f0_hz: np.ndarray, *, speech_mas
         percentile: 0..100, e.g. 50 for the median.
 
     Returns:
-        ``(baseline_loudness_dbfs, baseline_f0_hz)``; NaN when there is no speech frame or
-        no voiced speech frame.
+        ``(baseline_loudness_dbfs, baseline_f0_hz)``; both NaN when no speech frame is voiced.
     """
     loudness, f0, speech = _check_tracks(loudness_dbfs, f0_hz, speech_mask)
     if not 0 <= percentile <= 100:
         raise ValueError(f"percentile must be within 0..100, got {percentile}")
     voiced = speech & np.isfinite(f0)
-    level = float(np.percentile(loudness[speech], percentile)) if speech.any() else np.nan
+    level = float(np.percentile(loudness[voiced], percentile)) if voiced.any() else np.nan
     pitch = float(np.percentile(f0[voiced], percentile)) if voiced.any() else np.nan
     return level, pitch
 
@@ -102,17 +104,20 @@ def raised_regions(loudness_dbfs: np.ndarray, f0_hz: np.ndarray, *, hop_s: float
     if not (np.isfinite(baseline_loudness_dbfs) and np.isfinite(baseline_f0_hz)):
         return ()
     window = max(1, int(round(smooth_s / hop_s))) | 1  # odd, so the window is centred
-    level = _running_median(np.where(speech, loudness, np.nan), window=window, min_count=1)
     voiced_f0 = np.where(speech, f0, np.nan)
+    level = _running_median(np.where(np.isfinite(voiced_f0), loudness, np.nan), window=window, min_count=_MIN_VOICED_IN_WINDOW)
     pitch = _running_median(voiced_f0, window=window, min_count=_MIN_VOICED_IN_WINDOW)
     with np.errstate(invalid="ignore"):
-        raised = speech & (level - baseline_loudness_dbfs >= min_delta_db) \
-            & (semitones_between(pitch, baseline_f0_hz) >= min_delta_semitones)
-    runs = fill_short_gaps(mask_to_runs(raised), max_gap_frames=int(np.floor(max_gap_s / hop_s)))
+        louder = speech & (level - baseline_loudness_dbfs >= min_delta_db)
+    runs = fill_short_gaps(mask_to_runs(louder), max_gap_frames=int(np.floor(max_gap_s / hop_s)))
     runs = drop_short_runs(runs, min_frames=int(np.ceil(min_duration_s / hop_s - 1e-6)))
-    return tuple(_describe(run, loudness, voiced_f0, speech, hop_s=hop_s,
-                           baseline_loudness_dbfs=baseline_loudness_dbfs,
-                           baseline_f0_hz=baseline_f0_hz) for run in runs)
+    regions = (_describe(run, loudness, voiced_f0, speech, hop_s=hop_s,
+                         baseline_loudness_dbfs=baseline_loudness_dbfs,
+                         baseline_f0_hz=baseline_f0_hz) for run in runs)
+    # The stretch as a whole must clear both thresholds, so the deltas an event reports are
+    # never below the rule it was found by.
+    return tuple(region for region in regions if region.delta_db >= min_delta_db
+                 and region.delta_semitones >= min_delta_semitones)
 
 
 def _describe(run: np.ndarray, loudness: np.ndarray, voiced_f0: np.ndarray, speech: np.ndarray,
@@ -123,7 +128,7 @@ def _describe(run: np.ndarray, loudness: np.ndarray, voiced_f0: np.ndarray, spee
     delta_semitones = float(semitones_between(np.median(pitch), baseline_f0_hz)) \
         if pitch.size else np.nan
     return RaisedRegion(start_s=float(run[0] * hop_s), end_s=float(run[1] * hop_s),
-                        delta_db=float(np.median(loudness[span][speech[span]])
+                        delta_db=float(np.median(loudness[span][np.isfinite(voiced_f0[span])])
                                        - baseline_loudness_dbfs),
                         delta_semitones=delta_semitones)
 

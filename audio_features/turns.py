@@ -104,22 +104,34 @@ def _overlapping_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.nda
 
 def merge_floor_pauses(own: np.ndarray, other: np.ndarray, *, max_pause_s: float,
                        trace_s: float = 0.1) -> np.ndarray:
-    """Join ``own`` runs across pauses of at most ``max_pause_s`` in which ``other`` is silent.
+    """Join ``own`` runs across pauses of at most ``max_pause_s`` that do not hand over the floor.
 
     A speaker who pauses for breath while nobody else speaks still holds the floor, so the
-    runs on either side are one turn. A pause in which the other party speaks is a real turn
-    boundary and is kept; up to ``trace_s`` of the other's speech in it (the tail of a run the
-    other was already ending, within VAD jitter) does not count. Float ``(n, 2)`` seconds.
+    runs on either side are one turn. A pause in which the other party speaks is normally a
+    real turn boundary and is kept; up to ``trace_s`` of the other's speech in it (the tail of
+    a run the other was already ending, within VAD jitter) does not count. One exception: a
+    pause inside a single run of the other's that both sides of the pause overlap, when the
+    later side outlasts that run, is a floor grab in two breaths ("Try? ... Last time you
+    said that"), and is joined too.
+    Float ``(n, 2)`` seconds.
     """
     own = as_intervals(own, name="own")
     theirs = as_intervals(other, name="other")
     if len(own) < 2:
         return own
     pauses = np.column_stack([own[:-1, 1], own[1:, 0]])
-    short = pauses[durations_s(pauses) <= max_pause_s]
-    held = [pause for pause in short
-            if total_duration_s(intersect(pause[None, :], theirs)) <= trace_s]
+    short = durations_s(pauses) <= max_pause_s
+    held = [pauses[i] for i in np.flatnonzero(short)
+            if total_duration_s(intersect(pauses[i][None, :], theirs)) <= trace_s
+            or _grabs_floor(own[i], own[i + 1], theirs)]
     return union(own, np.array(held).reshape(-1, 2))
+
+
+def _grabs_floor(before: np.ndarray, after: np.ndarray, theirs: np.ndarray) -> bool:
+    """Whether one run of ``theirs`` overlaps both ``before`` and ``after``, and ``after``
+    goes on past it: the speaker kept talking over the other until the other gave way."""
+    spanning = (theirs[:, 0] < before[1]) & (theirs[:, 1] > after[0])
+    return bool(np.any(spanning & (theirs[:, 1] < after[1])))
 
 
 def silences(a: np.ndarray, b: np.ndarray, *, start_s: float, end_s: float,

@@ -89,6 +89,9 @@ class ProsodyConfig(_Validated):
     hop_s: float = setting(0.016, "step between analysis frames", low=0.004, high=0.1)
     f0_min_hz: float = setting(65.0, "lowest pitch searched", low=30.0, high=400.0)
     f0_max_hz: float = setting(400.0, "highest pitch searched", low=100.0, high=1000.0)
+    pitch_range_semitones: float = setting(10.0, "pitch frames further than this from the "
+                                           "party's median are tracking errors", low=3.0,
+                                           high=24.0)
     baseline_percentile: float = setting(50.0, "percentile of a party's own speech frames used "
                                          "as their baseline", low=5.0, high=95.0)
 

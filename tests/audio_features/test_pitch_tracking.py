@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from audio_features.pitch import f0_hz, semitones_between
+from audio_features.pitch import f0_hz, semitones_between, within_speaker_range
 
 SETTINGS = {"frame_s": 0.064, "hop_s": 0.016, "f0_min_hz": 65.0, "f0_max_hz": 400.0}
 
@@ -86,3 +86,11 @@ def test_semitones_between():
     assert np.isnan(semitones_between(100.0, np.nan))
     with pytest.raises(ValueError, match="NaN"):
         semitones_between(np.array([0.0, 100.0]), 100.0)
+
+
+def test_frames_an_octave_off_the_speakers_median_are_dropped():
+    f0 = np.array([100.0, 104.0, np.nan, 98.0, 250.0, 101.0, 45.0, 150.0])
+    kept = within_speaker_range(f0, max_semitones=10.0)
+    np.testing.assert_array_equal(np.isfinite(kept),
+                                  [True, True, False, True, False, True, False, True])
+    assert np.all(np.isnan(within_speaker_range(np.full(3, np.nan), max_semitones=10.0)))

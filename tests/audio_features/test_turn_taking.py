@@ -138,6 +138,10 @@ def test_a_silent_party_gives_empty_results_not_errors(own, other):
     (np.array([[2.1, 2.4]]), [[1.0, 2.0], [2.4, 4.0]]),
     # Only the last 30 ms of a run the other was finishing: still one turn.
     (np.array([[0.0, 2.03]]), [[1.0, 4.0]]),
+    # Talking over the other in two breaths until they stop: one bid for the floor.
+    (np.array([[0.0, 2.8]]), [[1.0, 4.0]]),
+    # Two remarks inside the other's run that both end before it does: two separate runs.
+    (np.array([[0.0, 5.0]]), [[1.0, 2.0], [2.4, 4.0]]),
 ])
 def test_merge_floor_pauses(other, expected):
     own = np.array([[1.0, 2.0], [2.4, 4.0]])
