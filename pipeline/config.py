@@ -131,6 +131,9 @@ class TranscriptionConfig(_Validated):
                                 choices=("auto", "int8", "int8_float16", "float16", "float32"))
     batch_size: int = setting(8, "speech chunks decoded together", low=1, high=64)
     beam_size: int = setting(1, "beam width (1 is greedy)", low=1, high=10)
+    retry_beam_size: int = setting(5, "beam width for a second pass over clips whose first "
+                                   "transcript failed the quality checks (1 turns it off)",
+                                   low=1, high=10)
     language: str = setting("en", "spoken language", choices=None)
 
 

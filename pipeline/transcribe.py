@@ -50,6 +50,11 @@ MAX_CLIP_S = 15.0
 # Digital silence between packed intervals, long enough that a word Whisper stretches over a
 # join still has one end clearly inside the interval it was spoken in.
 JOIN_GAP_S = 0.4
+# A clip with this much speech or more, transcribed at under MIN_WORDS_PER_S, lost sentences:
+# measured on the sample calls, speech without its pauses runs at 3-4.5 words a second, and
+# greedy decoding sometimes skips a sentence or stops after the first word.
+RETRY_MIN_SPEECH_S = 2.0
+MIN_WORDS_PER_S = 2.0
 # Frame used to find the quietest moment when an interval longer than a clip must be cut.
 CUT_FRAME_S = 0.05
 
@@ -233,28 +238,71 @@ def transcribe_channel(model: LoadedWhisper, samples: np.ndarray, *, speaker: Sp
     packed = pack_speech(samples, speech, sample_rate_hz=WHISPER_RATE_HZ)
     if not packed.pieces:
         return ()
-    segments = _run_whisper(model, packed, config=config)
+    segments = _transcribe_with_retry(model, packed, config=config)
     words = [word for segment in segments if _is_credible(segment) for word in segment.words or ()]
     utterances = _to_utterances(words, packed, speaker=speaker)
     logger.debug("%s: %d utterances from %d speech intervals", speaker, len(utterances), len(speech))
     return utterances
 
 
-def _run_whisper(model: LoadedWhisper, packed: PackedSpeech, *, config: TranscriptionConfig) -> list:
-    clips = [{"start": start_s, "end": end_s} for start_s, end_s in packed.clips_s]
+def _transcribe_with_retry(model: LoadedWhisper, packed: PackedSpeech, *,
+                           config: TranscriptionConfig) -> list:
+    """Greedy decoding first; clips it got wrong are decoded again with a wider beam.
+
+    The batched pipeline has no temperature fallback (openai's Whisper retries a window whose
+    log-probability or compression ratio is off), so the same quality checks pick the clips
+    to retry here, plus a speaking-rate check for clips that came back nearly empty.
+    """
+    segments = _run_whisper(model, packed, clips=packed.clips_s, beam_size=config.beam_size,
+                            config=config)
+    if config.retry_beam_size <= config.beam_size:
+        return segments
+    failed = [clip for clip in packed.clips_s
+              if not _clip_looks_right(clip, _segments_in(segments, clip), packed)]
+    if not failed:
+        return segments
+    logger.info("decoding %d of %d clips again with beam %d", len(failed), len(packed.clips_s),
+                config.retry_beam_size)
+    retried = _run_whisper(model, packed, clips=tuple(failed), beam_size=config.retry_beam_size,
+                           config=config)
+    kept = [segment for clip in packed.clips_s if clip not in failed
+            for segment in _segments_in(segments, clip)]
+    return sorted(kept + retried, key=lambda segment: segment.start)
+
+
+def _segments_in(segments: list, clip: tuple[float, float]) -> list:
+    """The segments decoded from ``clip``; by midpoint, since edges are rounded."""
+    start_s, end_s = clip
+    return [segment for segment in segments if start_s <= (segment.start + segment.end) / 2 < end_s]
+
+
+def _clip_looks_right(clip: tuple[float, float], segments: list, packed: PackedSpeech) -> bool:
+    speech_s = sum(piece.source.duration_s for piece in packed.pieces
+                   if clip[0] <= piece.packed_start_s < clip[1])
+    if not all(_is_credible(segment) for segment in segments):
+        return False
+    words = sum(len(segment.words or ()) for segment in segments)
+    return speech_s < RETRY_MIN_SPEECH_S or words >= MIN_WORDS_PER_S * speech_s
+
+
+def _run_whisper(model: LoadedWhisper, packed: PackedSpeech, *,
+                 clips: tuple[tuple[float, float], ...], beam_size: int,
+                 config: TranscriptionConfig) -> list:
+    timestamps = [{"start": start_s, "end": end_s} for start_s, end_s in clips]
     # A fresh pipeline per call: it keeps per-run state (last_speech_timestamp) between chunks.
     pipeline = BatchedInferencePipeline(model.model)
     try:
         segments, _info = pipeline.transcribe(
-            packed.samples, language=config.language, beam_size=config.beam_size,
+            packed.samples, language=config.language, beam_size=beam_size,
             batch_size=config.batch_size, word_timestamps=True, vad_filter=False,
-            clip_timestamps=clips, log_progress=False)
+            clip_timestamps=timestamps, log_progress=False)
         return list(segments)  # the generator does the decoding; errors surface here
     except (RuntimeError, ValueError) as exc:
         raise TranscriptionError(f"Whisper failed on {len(clips)} speech clip(s): {exc}") from exc
 
 
 def _is_credible(segment) -> bool:  # noqa: ANN001 - a faster_whisper Segment
+    """Whisper's own rules for a window that holds no speech or loops on itself."""
     silent = (segment.no_speech_prob > MAX_NO_SPEECH_PROBABILITY
               and segment.avg_logprob < MIN_AVG_LOGPROB)
     looping = segment.compression_ratio > MAX_COMPRESSION_RATIO

@@ -1,5 +1,6 @@
 """End to end with the real tiny.en model over every sample call: transcript and rubric checks."""
 
+import statistics
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,15 @@ from pipeline.types import CallMetadata
 from tests.ground_truth import audio_versions, load_truths
 
 TRUTHS = load_truths()
-# Word error rate per speaker and recording, measured on these calls with tiny.en (int8, CPU):
-# the worst channel measured 0.23 (see the closing summary printed by the test); the bound
-# leaves room for run-to-run differences in CPU kernels, not for a broken transcript.
-MAX_WORD_ERROR_RATE = 0.30
+# Word error rate per speaker and recording with tiny.en (int8, CPU), measured on these calls.
+# Wideband (16 kHz Opus): worst channel 0.29 (an espeak voice), median 0.05. Telephone band
+# (8 kHz FLAC): worst 0.50, median 0.16; tiny.en hears band-limited synthetic voices badly.
+# The bounds leave a margin for differences in CPU kernels, not for a broken transcript.
+MAX_WORD_ERROR_RATE = {"wideband": 0.35, "narrowband": 0.55}
+MAX_MEDIAN_WORD_ERROR_RATE = {"wideband": 0.10, "narrowband": 0.25}
+# Check outcomes right on the telephone-band versions: measured 145 of 153 (95 %); misheard
+# insults and names account for the rest. Wideband versions must get every outcome right.
+MIN_NARROWBAND_CHECKS_RIGHT = 0.90
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not TRUTHS, reason="sample_calls/ holds no ground truth")]
@@ -42,30 +48,51 @@ def reports(tmp_path_factory) -> list[tuple[Path, dict, dict]]:
             for truth in TRUTHS for path in audio_versions(truth)]
 
 
-@pytest.mark.xfail(reason="tiny.en mishears key phrases on the 8 kHz and espeak voices; "
-                          "measured misses are listed in the failure message", strict=False)
-def test_word_error_rate_per_speaker(reports):
-    worst = 0.0
+def band(path: Path) -> str:
+    return "narrowband" if path.name.endswith(".8k.flac") else "wideband"
+
+
+@pytest.mark.parametrize("recording", ["wideband", "narrowband"])
+def test_word_error_rate_per_speaker(reports, recording):
+    rates = {}
     for path, report, truth in reports:
+        if band(path) != recording:
+            continue
         for party in ("agent", "customer"):
             reference = " ".join(t["text"] for t in truth["turns"] if t["speaker"] == party)
             heard = " ".join(u["text"] for u in report["transcript"] if u["speaker"] == party)
-            rate = word_error_rate(reference, heard)
-            worst = max(worst, rate)
-            assert rate <= MAX_WORD_ERROR_RATE, (path.name, party, round(rate, 3), heard)
-    print(f"worst word error rate: {worst:.3f}")
+            rates[(path.name, party)] = round(word_error_rate(reference, heard), 3)
+    print(f"{recording} word error rates: {rates}")
+    worst = max(rates, key=rates.get)
+    assert rates[worst] <= MAX_WORD_ERROR_RATE[recording], (worst, rates[worst])
+    assert statistics.median(rates.values()) <= MAX_MEDIAN_WORD_ERROR_RATE[recording], rates
 
 
-@pytest.mark.xfail(reason="tiny.en mishears key phrases on the 8 kHz and espeak voices; "
-                          "measured misses are listed in the failure message", strict=False)
-def test_every_expected_check_outcome(reports):
-    wrong = []
+def expected_outcomes(reports, recording: str) -> tuple[int, list[tuple]]:
+    """How many expected check outcomes the recordings hold, and the ones found wrong."""
+    total, wrong = 0, []
     for path, report, truth in reports:
+        if band(path) != recording:
+            continue
         for check_id, expected in truth["checks"].items():
+            total += 1
             got = report["checks"][check_id]["met"]
             if got is not expected:
                 wrong.append((path.name, check_id, expected, got))
+    return total, wrong
+
+
+def test_every_expected_check_outcome_on_wideband_recordings(reports):
+    total, wrong = expected_outcomes(reports, "wideband")
+    assert total >= 100, "the ground truth should hold expectations for every check"
     assert not wrong, wrong
+
+
+def test_check_outcomes_on_telephone_band_recordings(reports):
+    total, wrong = expected_outcomes(reports, "narrowband")
+    right = 1 - len(wrong) / total
+    print(f"narrowband check outcomes right: {total - len(wrong)} of {total}; wrong: {wrong}")
+    assert right >= MIN_NARROWBAND_CHECKS_RIGHT, wrong
 
 
 def test_words_stay_on_their_own_channel(reports):

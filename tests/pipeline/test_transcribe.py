@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -141,6 +142,34 @@ def test_no_speech_means_no_model_call() -> None:
     for speech in [(), (_span(1.0, 1.05),)]:
         assert transcribe_channel(Untouchable(), samples, speaker=Speaker.AGENT,  # type: ignore[arg-type]
                                   speech=speech, config=config) == ()
+
+
+def _segment(start_s: float, end_s: float, words: int, *, avg_logprob: float = -0.2,
+             no_speech_prob: float = 0.1, compression_ratio: float = 1.3) -> SimpleNamespace:
+    """A stand-in for a faster-whisper Segment with just the fields the quality checks read."""
+    return SimpleNamespace(start=start_s, end=end_s, words=[object()] * words, text="...",
+                           avg_logprob=avg_logprob, no_speech_prob=no_speech_prob,
+                           compression_ratio=compression_ratio)
+
+
+@pytest.mark.parametrize(("segments", "looks_right"), [
+    ([_segment(0.0, 6.0, 18), _segment(6.0, 10.0, 12)], True),  # 3 words a second
+    ([_segment(0.0, 1.2, 1)], False),  # stopped after one word: 10 s of speech lost
+    ([_segment(0.0, 10.0, 30, avg_logprob=-1.4)], True),  # unsure but not silent: kept
+    ([_segment(0.0, 10.0, 30, avg_logprob=-1.4, no_speech_prob=0.8)], False),  # "silent"
+    ([_segment(0.0, 10.0, 60, compression_ratio=3.1)], False),  # a repetition loop
+])
+def test_a_clip_is_retried_when_its_transcript_fails_the_quality_checks(segments, looks_right):
+    packed = pack_speech(np.ones(12 * RATE_HZ, dtype=np.float32) * 0.1, (_span(0.0, 10.0),),
+                         sample_rate_hz=RATE_HZ)
+    (clip,) = packed.clips_s
+    assert transcribe._clip_looks_right(clip, segments, packed) is looks_right
+
+
+def test_a_short_clip_is_never_judged_by_its_speaking_rate():
+    packed = pack_speech(np.ones(3 * RATE_HZ, dtype=np.float32) * 0.1, (_span(0.0, 1.5),),
+                         sample_rate_hz=RATE_HZ)
+    assert transcribe._clip_looks_right(packed.clips_s[0], [_segment(0.0, 0.4, 1)], packed)
 
 
 def test_stereo_samples_are_refused() -> None:
