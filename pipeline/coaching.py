@@ -77,14 +77,6 @@ def _from_check(checks: Mapping[str, CheckResult], check_id: str, *, skill: str,
 
 # Strengths, most valuable first. Each returns None when it does not apply.
 
-def _boundary(events, checks, trajectory):
-    if check_met(checks, "customer_abuse") and check_met(checks, "agent_boundary_set"):
-        return _from_check(checks, "agent_boundary_set", skill="professionalism", kind="strength",
-                           also=("customer_abuse",), message=lambda t, q:
-                           f"You stayed calm and set a clear limit when the caller became abusive{t}.")
-    return None
-
-
 def _calm_under_pressure(events, checks, trajectory):
     shouted = [e for e in events if e.type is EventType.RAISED_VOICE and e.speaker is Speaker.CUSTOMER]
     if not shouted or agent_events(events, EventType.RAISED_VOICE):
@@ -96,6 +88,7 @@ def _calm_under_pressure(events, checks, trajectory):
 
 
 def _met(check_id: str, skill: str, text: str, *, unless: str | None = None):
+    """A strength quoting ``check_id`` when it is met, unless the stronger ``unless`` is too."""
     def strength(events, checks, trajectory):
         if not check_met(checks, check_id) or (unless and check_met(checks, unless)):
             return None
@@ -104,20 +97,14 @@ def _met(check_id: str, skill: str, text: str, *, unless: str | None = None):
     return strength
 
 
-def _escalated_when_asked(events, checks, trajectory):
-    if check_met(checks, "customer_escalation_request") and check_met(checks, "escalation_offered"):
-        return _from_check(checks, "escalation_offered", skill="professionalism", kind="strength",
-                           also=("customer_escalation_request",), message=lambda t, q:
-                           f"When the customer asked for a manager, you offered a handover{t}.")
-    return None
-
-
-def _solution_and_next_step(events, checks, trajectory):
-    if check_met(checks, "solution_offered") and check_met(checks, "next_steps_set"):
-        return _from_check(checks, "solution_offered", skill="resolution", kind="strength",
-                           also=("next_steps_set",), message=lambda t, q:
-                           f"You told the customer what you could do{t} and agreed a clear next step.")
-    return None
+def _both_met(check_id: str, because: str, skill: str, text: str):
+    """A strength quoting ``check_id`` when both it and ``because`` are met."""
+    def strength(events, checks, trajectory):
+        if not (check_met(checks, check_id) and check_met(checks, because)):
+            return None
+        return _from_check(checks, check_id, skill=skill, kind="strength", also=(because,),
+                           message=lambda t, q: text.format(t=t))
+    return strength
 
 
 def _turned_around(events, checks, trajectory):
@@ -141,10 +128,15 @@ def _backchannels(events, checks, trajectory):
 
 
 _STRENGTHS = (
-    _boundary, _calm_under_pressure,
+    _both_met("agent_boundary_set", "customer_abuse", "professionalism", "You stayed calm and "
+              "set a clear limit when the caller became abusive{t}."),
+    _calm_under_pressure,
     _met("empathy_statement", "empathy", "You acknowledged how the customer felt{t}; that helps "
          "them feel heard."),
-    _escalated_when_asked, _solution_and_next_step,
+    _both_met("escalation_offered", "customer_escalation_request", "professionalism",
+              "When the customer asked for a manager, you offered a handover{t}."),
+    _both_met("solution_offered", "next_steps_set", "resolution",
+              "You told the customer what you could do{t} and agreed a clear next step."),
     _met("paraphrase_or_clarify", "listening", "You repeated the problem back{t} to check you had "
          "understood it."),
     _met("solution_offered", "resolution", "You told the customer clearly what you could do{t}.",
