@@ -16,7 +16,7 @@ from audio_features.pitch import semitones_between
 
 logger = logging.getLogger(__name__)
 
-_MIN_VOICED_IN_WINDOW = 3  # frames of pitch a smoothed value needs, or it is NaN
+_MIN_VOICED_IN_WINDOW = 3  # voiced frames a smoothed value needs, or it is NaN
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,9 +88,11 @@ def raised_regions(loudness_dbfs: np.ndarray, f0_hz: np.ndarray, *, hop_s: float
     """Stretches of at least ``min_duration_s`` louder by ``min_delta_db`` and higher by
     ``min_delta_semitones`` than the speaker's baseline.
 
-    Both tracks are first smoothed by a running median over ``smooth_s`` (speech frames for
-    loudness, voiced speech frames for pitch, which is NaN between voiced frames); dips up to
-    ``max_gap_s`` are then bridged and runs shorter than ``min_duration_s`` dropped.
+    Candidates come from loudness, the steadier track: a running median over ``smooth_s`` of
+    the voiced speech frames, at least ``min_delta_db`` over the baseline; dips up to
+    ``max_gap_s`` are bridged and runs shorter than ``min_duration_s`` dropped. Pitch jumps
+    from syllable to syllable, so it is judged over each whole candidate: a stretch is kept
+    when the median loudness and the median pitch of its voiced frames clear both thresholds.
 
     Args:
         loudness_dbfs, f0_hz: ``(frames,)`` tracks; frame ``i`` is at ``i * hop_s`` seconds.
@@ -105,8 +107,8 @@ def raised_regions(loudness_dbfs: np.ndarray, f0_hz: np.ndarray, *, hop_s: float
         return ()
     window = max(1, int(round(smooth_s / hop_s))) | 1  # odd, so the window is centred
     voiced_f0 = np.where(speech, f0, np.nan)
-    level = _running_median(np.where(np.isfinite(voiced_f0), loudness, np.nan), window=window, min_count=_MIN_VOICED_IN_WINDOW)
-    pitch = _running_median(voiced_f0, window=window, min_count=_MIN_VOICED_IN_WINDOW)
+    voiced_loudness = np.where(np.isfinite(voiced_f0), loudness, np.nan)
+    level = _running_median(voiced_loudness, window=window, min_count=_MIN_VOICED_IN_WINDOW)
     with np.errstate(invalid="ignore"):
         louder = speech & (level - baseline_loudness_dbfs >= min_delta_db)
     runs = fill_short_gaps(mask_to_runs(louder), max_gap_frames=int(np.floor(max_gap_s / hop_s)))

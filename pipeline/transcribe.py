@@ -3,8 +3,8 @@
 Only the speech intervals the pipeline found (its own bleed-guarded VAD) are transcribed, so
 the other party's leakage, hold music and silence never reach Whisper. The intervals are cut
 out of the channel, packed back to back (with a short digital silence between them) into
-clips of at most 30 s, and decoded together by ``BatchedInferencePipeline``; each word is then
-mapped back to the call's clock through the interval it came from. This mirrors what
+clips of at most ``MAX_CLIP_S``, and decoded together by ``BatchedInferencePipeline``; each
+word is then mapped back to the call's clock through the interval it came from. This mirrors what
 faster-whisper does with its own VAD (``collect_chunks`` / ``restore_speech_timestamps``), with
 the pipeline's intervals in place of Silero's.
 
@@ -277,6 +277,7 @@ def _segments_in(segments: list, clip: tuple[float, float]) -> list:
 
 
 def _clip_looks_right(clip: tuple[float, float], segments: list, packed: PackedSpeech) -> bool:
+    """Every segment passes Whisper's checks, and a clip with speech got enough words for it."""
     speech_s = sum(piece.source.duration_s for piece in packed.pieces
                    if clip[0] <= piece.packed_start_s < clip[1])
     if not all(_is_credible(segment) for segment in segments):
