@@ -33,7 +33,8 @@ def create_app(settings: ApiSettings, *, processor: ProcessorFactory = flow_proc
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         location = settings.location()
-        store = ApiStore.open(location.url, audio_dir=location.audio_dir)
+        store = ApiStore.open(location.url, audio_dir=location.audio_dir,
+                              token_cache_s=settings.token_cache_s)
         queue = ProcessingQueue(processor(settings, store), workers=settings.processing_workers,
                                 on_error=lambda call_id, exc: _record_failure(store, call_id, exc))
         app.state.settings, app.state.store, app.state.queue = settings, store, queue

@@ -14,6 +14,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve = subparsers.add_parser("serve", help="run the coaching API and web pages")
     serve.add_argument("--host", help="address to bind (default CALLCOACH_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default CALLCOACH_PORT or 8000)")
+    serve.add_argument("--workers", type=_positive_int, metavar="N",
+                       help="server processes sharing the port (default CALLCOACH_WORKERS or 1); "
+                            "each runs its own CALLCOACH_PROCESSING_WORKERS analysis threads")
     serve.set_defaults(handler=run_serve)
 
     users = subparsers.add_parser("users", help="API users").add_subparsers(
@@ -37,6 +40,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     revoke.set_defaults(handler=run_tokens_revoke)
 
 
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
+
+
 def _settings():
     from coach_api.settings import ApiSettings
 
@@ -56,9 +65,35 @@ def run_serve(args: argparse.Namespace) -> int:
     from coach_api.app import create_app
 
     settings = _settings()
-    uvicorn.run(create_app(settings), host=args.host or settings.host,
-                port=args.port if args.port is not None else settings.port)
+    workers = args.workers if args.workers is not None else settings.workers
+    bind = {"host": args.host or settings.host,
+            "port": args.port if args.port is not None else settings.port}
+    if workers == 1:
+        uvicorn.run(create_app(settings), **bind)
+    else:
+        serve_workers(workers, **bind)
     return EXIT_OK
+
+
+def serve_workers(workers: int, *, host: str, port: int) -> None:
+    """``workers`` uvicorn processes on one listening socket, each building its own app from
+    the same ``CALLCOACH_*`` environment (what ``uvicorn.run(..., workers=N)`` does, but with a
+    listener that keeps Nagle's algorithm off: asyncio sets TCP_NODELAY only on connections
+    accepted from a socket whose ``proto`` is IPPROTO_TCP, and ``Config.bind_socket`` leaves
+    it 0, which delays every keep-alive response ~40 ms on Linux)."""
+    import socket
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config("coach_api.app:app_from_env", factory=True, workers=workers,
+                            host=host, port=port)
+    bound = config.bind_socket()
+    listener = socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
+    try:
+        Multiprocess(config, sockets=[listener]).run()
+    except KeyboardInterrupt:
+        pass
 
 
 def run_users_add(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from coach_api.errors import AuthenticationError
 from coach_api.processing import ProcessingQueue
@@ -20,21 +21,23 @@ SAFE_METHODS = frozenset({"GET", "HEAD"})
 _bearer = HTTPBearer(auto_error=False, description="a token from `callcoach users add`")
 
 
-def get_store(request: Request) -> ApiStore:
+# The dependencies are async so that FastAPI runs them on the event loop instead of handing
+# each to a worker thread; only a token the store has not vouched for lately goes to a thread.
+async def get_store(request: Request) -> ApiStore:
     return request.app.state.store
 
 
-def get_settings(request: Request) -> ApiSettings:
+async def get_settings(request: Request) -> ApiSettings:
     return request.app.state.settings
 
 
-def get_queue(request: Request) -> ProcessingQueue:
+async def get_queue(request: Request) -> ProcessingQueue:
     return request.app.state.queue
 
 
-def current_user(request: Request, store: Annotated[ApiStore, Depends(get_store)],
-                 credentials: Annotated[HTTPAuthorizationCredentials | None,
-                                        Depends(_bearer)]) -> UserRecord:
+async def current_user(request: Request, store: Annotated[ApiStore, Depends(get_store)],
+                       credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                              Depends(_bearer)]) -> UserRecord:
     """The user whose bearer token came with the request.
 
     The web pages' ``<audio>`` elements cannot send headers, so safe (GET/HEAD) requests may
@@ -46,7 +49,9 @@ def current_user(request: Request, store: Annotated[ApiStore, Depends(get_store)
     if not token:
         raise AuthenticationError("send `Authorization: Bearer <token>`; "
                                   "`callcoach users add` prints a token")
-    user = store.user_for_token(token)
+    user = store.remembered_user(token)
+    if user is None:
+        user = await run_in_threadpool(store.user_for_token, token)
     if user is None:
         raise AuthenticationError("the token is unknown or revoked; ask an admin for a new one")
     return user

@@ -28,6 +28,12 @@ class ApiSettings(BaseSettings):
                                                                "server (0: leave it to workers)")
     host: str = Field("127.0.0.1", description="address `callcoach serve` binds")
     port: int = Field(8000, ge=0, le=65535, description="port `callcoach serve` binds")
+    workers: int = Field(1, ge=1, le=64, description="server processes `callcoach serve` runs; "
+                                                     "each has its own processing_workers")
+    token_cache_s: float = Field(5.0, ge=0, le=300, description=(
+        "seconds a checked token is trusted without asking the database; a token revoked "
+        "through another process (the CLI, another server worker) stops working within this "
+        "time, one revoked through the same process at once; 0 checks every request"))
 
     @property
     def data_dir(self) -> Path:

@@ -1,4 +1,4 @@
-"""``callcoach process``, ``watch`` and ``reprocess``: the flows behind the CLI.
+"""``callcoach process``, ``watch``, ``reprocess`` and ``deploy``: the flows behind the CLI.
 
 Registered through the ``callcoach.commands`` entry-point group. Prefect is imported only when
 one of these commands runs, after its environment defaults are set.
@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from pipeline.cli import add_config_arguments, load_config
+from pipeline.errors import ConfigError
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -27,7 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="calls analysed at once (default 2)")
     process.add_argument("--dask", action="store_true",
                          help="run calls in Dask worker processes instead of threads")
-    process.add_argument("--manifest", type=Path, help="CSV with a 'file' column and metadata")
+    process.add_argument("--manifest", type=Path, metavar="CSV",
+                         help="metadata for every file: a 'file' column (the file's name) and "
+                              "agent_id, agent_name, team, customer_name, agent_channel, "
+                              "started_at (default: manifest.csv in each file's folder)")
     _add_common(process)
     process.set_defaults(handler=run_process)
 
@@ -47,6 +51,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     reprocess.add_argument("call_ids", nargs="+", metavar="CALL_ID")
     _add_common(reprocess)
     reprocess.set_defaults(handler=run_reprocess)
+
+    deploy = subparsers.add_parser(
+        "deploy", help="deploy the call flows into a Prefect work pool for workers to run "
+                       "(needs PREFECT_API_URL)")
+    deploy.add_argument("--pool", required=True, metavar="NAME",
+                        help="work pool (created as a process pool if missing)")
+    deploy.add_argument("--name", default="callcoach",
+                        help="deployment name (default callcoach): process-batch/NAME, …")
+    deploy.add_argument("--concurrency", type=int, default=2, metavar="N",
+                        help="calls analysed at once by one batch run (default 2)")
+    deploy.add_argument("--source", type=Path, metavar="DIR",
+                        help="a callcoach checkout at this same path on every worker (default: "
+                             "the callcoach package installed on the workers)")
+    _add_common(deploy)
+    deploy.set_defaults(handler=run_deploy)
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -72,6 +91,11 @@ def run_process(args: argparse.Namespace) -> int:
     from flows.process import process_batch
     from flows.runners import task_runner
 
+    if args.manifest is not None:
+        from flows.jobs import read_manifest
+
+        if (error := read_manifest(args.manifest).error) is not None:
+            raise ConfigError(error)  # before any call is touched
     batch = process_batch.with_options(
         task_runner=task_runner(concurrency=args.concurrency, dask=args.dask))
     started_s = time.perf_counter()
@@ -101,6 +125,27 @@ def run_watch(args: argparse.Namespace) -> int:
         serve_inbox(args.inbox, interval_s=args.interval, concurrency=args.concurrency,
                     settle_s=args.settle, config=config.to_dict(), rubric=_rubric(args),
                     workspace=workspace)
+    return EXIT_OK
+
+
+def run_deploy(args: argparse.Namespace) -> int:
+    _workspace, config = _prepare(args)
+    if not os.environ.get("PREFECT_API_URL"):
+        raise ConfigError("set PREFECT_API_URL to the Prefect server the workers poll "
+                          "(e.g. http://prefect-host:4200/api)")
+    from flows.deployments import (DeploymentPlan, default_parameters, deploy_flows,
+                                   deployment_names, ensure_process_pool)
+
+    plan = DeploymentPlan(pool=args.pool, name=args.name, concurrency=args.concurrency,
+                          source=args.source,
+                          parameters=default_parameters(config, rubric=_rubric(args)))
+    if ensure_process_pool(plan.pool):
+        print(f"created work pool {plan.pool!r} (type process)")
+    deploy_flows(plan)
+    names = deployment_names(plan)
+    print(f"deployed to work pool {plan.pool!r}: {', '.join(names)}\n"
+          f"start a worker on each machine: prefect worker start --pool {plan.pool}\n"
+          f"then, e.g.: prefect deployment run {names[1]} --param paths='[\"/calls/inbox\"]'")
     return EXIT_OK
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.jobs import find_audio_files
+from flows.jobs import MANIFEST_NAME, find_audio_files
 from flows.process import DETERMINISTIC_ERROR_NAMES, process_batch
 from flows.runtime import Workspace, store_for
 from pipeline.store import CallStatus, Store
@@ -68,12 +68,18 @@ def new_files(inbox: Path, store: Store, *, settle_s: float) -> list[Path]:
 def watch_inbox(inbox: str, *, concurrency: int = 2, settle_s: float = DEFAULT_SETTLE_S,
                 config: dict[str, Any] | None = None, rubric: str | None = None,
                 workspace: dict[str, str] | None = None) -> dict[str, Any]:
-    """Process the audio files in ``inbox`` the store has not seen (one scan)."""
+    """Process the audio files in ``inbox`` the store has not seen (one scan); their metadata
+    comes from ``manifest.csv`` in the inbox or their sidecars."""
     place = Workspace.from_params(workspace)
+    nothing = {"counts": {"done": 0, "skipped": 0, "failed": 0}, "outcomes": []}
+    manifest = Path(inbox) / MANIFEST_NAME
+    if manifest.is_file() and not settled(manifest, settle_s=settle_s):
+        logger.info("inbox %s: %s is still being written; next scan", inbox, MANIFEST_NAME)
+        return nothing  # a half-written row would give a call the wrong metadata
     fresh = new_files(Path(inbox), store_for(place), settle_s=settle_s)
     if not fresh:
         logger.info("inbox %s: nothing new", inbox)
-        return {"counts": {"done": 0, "skipped": 0, "failed": 0}, "outcomes": []}
+        return nothing
     batch = process_batch.with_options(
         task_runner=ThreadPoolTaskRunner(max_workers=concurrency))
     return batch([str(path) for path in fresh], config=config, rubric=rubric,

@@ -1,8 +1,14 @@
 """Which files to process, and what is known about each (sidecar JSON or a CSV manifest).
 
-A sidecar is ``<name>.json`` next to the audio (``call-7.opus`` → ``call-7.json``); a manifest is
-a CSV with a ``file`` column and any of the metadata columns. Keys other than the metadata
-fields are ignored, so a sidecar can carry more (ground truth, say).
+A sidecar is ``<name>.json`` next to the audio (``call-7.opus`` → ``call-7.json``). A manifest is
+``manifest.csv`` in the audio's folder (or one named file): a header row with a ``file`` column
+(the audio file's name) and any of the metadata columns, one row per file. A file listed in the
+manifest takes its row, others their sidecar. Keys other than the metadata fields are ignored,
+so a sidecar can carry more (ground truth, say).
+
+Metadata that cannot be used (a malformed manifest or row, a bad sidecar, a value the store
+would reject) never stops a batch or the inbox: it becomes a problem of that file's job, and
+the call is recorded as failed with the reason.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any
 
 from pipeline.cli import call_id_from_path
 from pipeline.store import InvalidMetadataError
+from pipeline.store.calls import parse_started_at
 from pipeline.types import CallMetadata
 
 logger = logging.getLogger(__name__)
@@ -24,6 +31,9 @@ logger = logging.getLogger(__name__)
 AUDIO_SUFFIXES = frozenset({".opus", ".ogg", ".flac", ".wav", ".mp3", ".m4a", ".aac", ".webm"})
 METADATA_FIELDS = ("agent_id", "agent_name", "team", "customer_name", "started_at")
 MANIFEST_NAME = "manifest.csv"
+MANIFEST_COLUMNS = ("file", *METADATA_FIELDS, "agent_channel")
+MAX_VALUE_CHARS = 200  # the width of the store's metadata columns (pipeline/store/schema.py)
+_CONTROL_CHARS = frozenset(map(chr, [*range(0x20), 0x7F]))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,14 +60,73 @@ def find_audio_files(paths: Iterable[Path]) -> list[Path]:
     return list(found)
 
 
-def read_manifest(path: Path) -> dict[str, dict[str, str]]:
-    """Rows of a CSV manifest keyed by file name (the ``file`` column, name part only)."""
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or "file" not in reader.fieldnames:
-            raise InvalidMetadataError(f"manifest {path} needs a header row with a 'file' column")
-        return {Path(row["file"]).name: {key: value for key, value in row.items() if value}
-                for row in reader}
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ManifestRow:
+    source: str  # "manifest <path> line <n>", for messages
+    values: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Manifest:
+    """A manifest as read: usable rows and unusable ones by file name, or why none is usable."""
+
+    path: Path
+    rows: Mapping[str, ManifestRow] = field(default_factory=dict)
+    problems: Mapping[str, str] = field(default_factory=dict)
+    error: str | None = None  # the whole file is unusable: every file it would describe fails
+
+
+def read_manifest(path: Path) -> Manifest:
+    """The manifest at ``path``; never raises, so one bad file cannot stop a scan."""
+    try:
+        # utf-8-sig: spreadsheet programs write a byte-order mark before the header.
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            return _parse_manifest(path, csv.DictReader(handle, skipinitialspace=True))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        return Manifest(path=path, error=f"manifest {path} is not a readable UTF-8 CSV file: "
+                                         f"{exc}")
+
+
+def _parse_manifest(path: Path, reader: csv.DictReader) -> Manifest:
+    header = [name.strip() for name in reader.fieldnames or ()]
+    if "file" not in header:
+        return Manifest(path=path, error=f"manifest {path} needs a header row with a 'file' "
+                                         f"column (columns: {', '.join(MANIFEST_COLUMNS)})")
+    if repeated := sorted({name for name in header if header.count(name) > 1}):
+        return Manifest(path=path, error=f"manifest {path} repeats column(s) "
+                                         f"{', '.join(repeated)} in its header")
+    reader.fieldnames = header
+    rows: dict[str, ManifestRow] = {}
+    problems: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    for row in reader:
+        source = f"manifest {path} line {reader.line_num}"
+        listed = (row.get("file") or "").strip()
+        name = Path(listed).name
+        if not name:
+            logger.warning("%s names no file; row ignored", source)
+            continue
+        problem = _row_problem(row, listed=listed, source=source)
+        if name in first_line:
+            problem = (f"manifest {path} lists {name} twice (lines {first_line[name]} and "
+                       f"{reader.line_num}); keep one row per file")
+        first_line.setdefault(name, reader.line_num)
+        if problem is not None or name in problems:
+            problems.setdefault(name, problem)
+            rows.pop(name, None)
+            continue
+        rows[name] = ManifestRow(source=source, values={
+            key: value.strip() for key, value in row.items() if key != "file" and value})
+    return Manifest(path=path, rows=rows, problems=problems)
+
+
+def _row_problem(row: Mapping[str | None, Any], *, listed: str, source: str) -> str | None:
+    if None in row:  # DictReader's key for fields beyond the header
+        return f"{source} has more fields than the header; quote values that contain commas"
+    if listed != Path(listed).name or listed in (".", ".."):
+        return (f"{source}: 'file' must be the name of a file in the manifest's folder, not a "
+                f"path ({listed!r})")
+    return None
 
 
 def sidecar_for(audio: Path) -> Path | None:
@@ -70,7 +139,13 @@ def sidecar_for(audio: Path) -> Path | None:
 
 def metadata_values(raw: Mapping[str, Any], *, source: str) -> tuple[dict[str, Any], int | None]:
     """The metadata fields of a sidecar or manifest row, checked, and its agent channel."""
-    values = {name: str(raw[name]) for name in METADATA_FIELDS if raw.get(name) not in (None, "")}
+    values = {name: _text_value(name, raw[name], source=source) for name in METADATA_FIELDS
+              if raw.get(name) not in (None, "")}
+    if "started_at" in values:
+        try:
+            parse_started_at(values["started_at"])
+        except InvalidMetadataError as exc:
+            raise InvalidMetadataError(f"{source}: {exc}") from exc
     channel = raw.get("agent_channel")
     if channel in (None, ""):
         return values, None
@@ -79,22 +154,44 @@ def metadata_values(raw: Mapping[str, Any], *, source: str) -> tuple[dict[str, A
     return values, int(channel)
 
 
-def job_for(audio: Path, *, manifest: Mapping[str, Mapping[str, str]] | None = None) -> CallJob:
-    """The job for one file: manifest row if there is one, else its sidecar, else no metadata.
-    Unreadable metadata is kept as a problem so the call is recorded as failed, not skipped."""
-    raw: Mapping[str, Any] = {}
-    source = "no metadata"
+def _text_value(name: str, value: Any, *, source: str) -> str:
+    """A metadata value as the store keeps it: one line of text that fits its column."""
+    if isinstance(value, (dict, list)):
+        raise InvalidMetadataError(f"{source}: {name} must be text, not {type(value).__name__}")
+    text = str(value)
+    if len(text) > MAX_VALUE_CHARS:
+        raise InvalidMetadataError(f"{source}: {name} is {len(text)} characters long; at most "
+                                   f"{MAX_VALUE_CHARS} are kept")
+    if not _CONTROL_CHARS.isdisjoint(text):
+        raise InvalidMetadataError(f"{source}: {name} contains control characters "
+                                   f"({text[:40]!r})")
+    return text
+
+
+def job_for(audio: Path, *, manifest: Manifest | None = None) -> CallJob:
+    """The job for one file: its manifest row if listed, else its sidecar, else no metadata.
+    Unusable metadata is kept as a problem so the call is recorded as failed, not skipped."""
     try:
-        if manifest and audio.name in manifest:
-            raw, source = manifest[audio.name], f"manifest row for {audio.name}"
-        elif (sidecar := sidecar_for(audio)) is not None:
-            raw, source = _read_sidecar(sidecar), str(sidecar)
+        raw, source = _metadata_source(audio, manifest)
         values, channel = metadata_values(raw, source=source)
     except InvalidMetadataError as exc:
         return CallJob(path=audio, metadata=CallMetadata(call_id=call_id_from_path(audio)),
                        problems=(str(exc),))
     return CallJob(path=audio, metadata=CallMetadata(call_id=call_id_from_path(audio), **values),
                    agent_channel=channel)
+
+
+def _metadata_source(audio: Path, manifest: Manifest | None) -> tuple[Mapping[str, Any], str]:
+    if manifest is not None:
+        if manifest.error is not None:
+            raise InvalidMetadataError(manifest.error)
+        if audio.name in manifest.problems:
+            raise InvalidMetadataError(manifest.problems[audio.name])
+        if (row := manifest.rows.get(audio.name)) is not None:
+            return row.values, row.source
+    if (sidecar := sidecar_for(audio)) is not None:
+        return _read_sidecar(sidecar), str(sidecar)
+    return {}, "no metadata"
 
 
 def _read_sidecar(path: Path) -> Mapping[str, Any]:
@@ -108,11 +205,22 @@ def _read_sidecar(path: Path) -> Mapping[str, Any]:
 
 
 def jobs_for(paths: Iterable[Path], *, manifest_path: Path | None = None) -> list[CallJob]:
-    """Jobs for every audio file under ``paths``; a ``manifest.csv`` in a given folder is used
-    when no manifest is named."""
-    paths = [Path(path) for path in paths]
-    if manifest_path is None:
-        manifest_path = next((folder / MANIFEST_NAME for folder in paths
-                              if (folder / MANIFEST_NAME).is_file()), None)
-    manifest = read_manifest(manifest_path) if manifest_path else None
-    return [job_for(audio, manifest=manifest) for audio in find_audio_files(paths)]
+    """Jobs for every audio file under ``paths``. Each file's metadata comes from the manifest
+    named here, or else the ``manifest.csv`` in its own folder, or else its sidecar.
+
+    A named manifest is an argument: if none of it is usable this raises
+    :class:`InvalidMetadataError` before any call is touched."""
+    named = read_manifest(Path(manifest_path)) if manifest_path is not None else None
+    if named is not None and named.error is not None:
+        raise InvalidMetadataError(named.error)
+    found: dict[Path, Manifest | None] = {}
+
+    def manifest_for(audio: Path) -> Manifest | None:
+        if named is not None:
+            return named
+        if audio.parent not in found:
+            candidate = audio.parent / MANIFEST_NAME
+            found[audio.parent] = read_manifest(candidate) if candidate.is_file() else None
+        return found[audio.parent]
+
+    return [job_for(audio, manifest=manifest_for(audio)) for audio in find_audio_files(paths)]

@@ -11,6 +11,7 @@ raises :class:`~pipeline.errors.NotFoundError` for a missing call.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -46,9 +47,11 @@ class Store(CallOps, ReportOps, SearchOps, UsersOps, ReviewsOps):
 
     @classmethod
     def open(cls, url: str, *, audio_dir: Path, upgrade: bool = True,
-             claim_timeout_s: float = DEFAULT_CLAIM_TIMEOUT_S) -> Store:
-        """Connect to ``url`` and, unless ``upgrade`` is False, migrate it to the newest schema."""
-        store = cls(create_store_engine(url), audio_dir=audio_dir, claim_timeout_s=claim_timeout_s)
+             claim_timeout_s: float = DEFAULT_CLAIM_TIMEOUT_S, **options: Any) -> Store:
+        """Connect to ``url`` and, unless ``upgrade`` is False, migrate it to the newest schema.
+        ``options`` go to the constructor of a subclass that takes more."""
+        store = cls(create_store_engine(url), audio_dir=audio_dir, claim_timeout_s=claim_timeout_s,
+                    **options)
         if upgrade:
             store.upgrade()
         return store

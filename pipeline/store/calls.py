@@ -100,14 +100,14 @@ class CallOps(Database):
         raise AssertionError("unreachable: a sha256 clash resolves on the next read")
 
     def get_call(self, call_id: str) -> CallRecord:
-        with self.transaction() as connection:
+        with self.read() as connection:
             row = connection.execute(select(calls).where(calls.c.id == call_id)).first()
         if row is None:
             raise NotFoundError(f"no call with id {call_id!r}; `callcoach calls list` shows the ids")
         return call_from_row(row, audio_dir=self.audio_dir)
 
     def find_call_by_sha256(self, sha256: str) -> CallRecord | None:
-        with self.transaction() as connection:
+        with self.read() as connection:
             row = connection.execute(select(calls).where(calls.c.sha256 == sha256)).first()
         return None if row is None else call_from_row(row, audio_dir=self.audio_dir)
 
@@ -121,18 +121,18 @@ class CallOps(Database):
             if value is not None:
                 query = query.where(column == str(value))
         query = query.offset(offset).limit(limit)
-        with self.transaction() as connection:
+        with self.read() as connection:
             rows = connection.execute(query).all()
         return [call_from_row(row, audio_dir=self.audio_dir) for row in rows]
 
     def count_calls_by_status(self) -> dict[CallStatus, int]:
         query = select(calls.c.status, func.count()).group_by(calls.c.status)
-        with self.transaction() as connection:
+        with self.read() as connection:
             counts = dict(connection.execute(query).all())
         return {status: counts.get(status.value, 0) for status in CallStatus}
 
     def known_sha256s(self) -> set[str]:
-        with self.transaction() as connection:
+        with self.read() as connection:
             return set(connection.execute(select(calls.c.sha256)).scalars())
 
     def claim_call(self, call_id: str, *, owner: str, force: bool = False) -> bool:

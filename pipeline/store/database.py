@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_HOME = ".callcoach"
 SQLITE_BUSY_TIMEOUT_S = 60.0
+READ_ONLY_OPTION = "callcoach_read_only"
+"""Execution option that marks a connection's transactions as reads (see :meth:`Database.read`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,7 +46,8 @@ def location_from_env(environ: Mapping[str, str]) -> StoreLocation:
 
 
 def create_store_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and writer-serialising transactions."""
+    """An engine for ``url``; SQLite gets WAL, foreign keys, writes that take the write lock up
+    front and reads that take no lock (see :func:`_begin`)."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -56,7 +59,7 @@ def create_store_engine(url: str) -> Engine:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
     event.listen(engine, "connect", _configure_sqlite_connection)
-    event.listen(engine, "begin", _begin_immediate)
+    event.listen(engine, "begin", _begin)
     return engine
 
 
@@ -71,10 +74,17 @@ def _configure_sqlite_connection(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _begin_immediate(connection: Connection) -> None:
-    # Taking the write lock up front makes concurrent writers wait (busy_timeout) instead of
-    # failing when a read transaction later tries to write.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _begin(connection: Connection) -> None:
+    # A write takes the write lock up front: a deferred transaction that reads and then writes
+    # must upgrade its lock, and once another connection has written since its read began SQLite
+    # refuses the upgrade at once (SQLITE_BUSY, busy_timeout not consulted: its snapshot is
+    # stale), where BEGIN IMMEDIATE waits its turn.
+    # A read never upgrades, so it takes no lock: in WAL mode it reads a snapshot beside the one
+    # writer and every other reader (https://sqlite.org/wal.html, "Concurrency").
+    if connection.get_execution_options().get(READ_ONLY_OPTION):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def utc_now() -> datetime:
@@ -89,10 +99,13 @@ def as_utc(value: datetime | None) -> datetime | None:
 
 
 class Database:
-    """An engine with one way in: :meth:`transaction`, which wraps driver errors in StoreError."""
+    """An engine with two ways in, both wrapping driver errors in StoreError: :meth:`transaction`
+    for work that writes and :meth:`read` for work that only reads."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        # The same pool and listeners; its connections carry the read-only mark from the start.
+        self._read_engine = engine.execution_options(**{READ_ONLY_OPTION: True})
 
     @property
     def engine(self) -> Engine:
@@ -100,10 +113,24 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """A connection inside one transaction: committed on success, rolled back on error."""
+        """A connection inside one transaction that may write: committed on success, rolled
+        back on error. On SQLite it holds the database's one write lock from start to end."""
+        with self._store_errors(), self._engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection inside one transaction that only reads. On SQLite it takes no lock:
+        every query in it reads one snapshot, it neither waits for a writer nor makes one wait,
+        and nothing inside may write (a write there could fail at once instead of waiting its
+        turn). On PostgreSQL it is the same as :meth:`transaction`."""
+        with self._store_errors(), self._read_engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def _store_errors(self) -> Iterator[None]:
         try:
-            with self._engine.begin() as connection:
-                yield connection
+            yield
         except SQLAlchemyError as exc:
             url = self._engine.url.render_as_string(hide_password=True)
             raise StoreError(f"the database at {url} refused or failed an operation "

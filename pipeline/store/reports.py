@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, select, update
+from sqlalchemy import Connection, Row, Text, cast, delete, func, select, update
 
 from pipeline.errors import CallcoachError, NotFoundError
 from pipeline.store.database import Database, as_utc, utc_now
@@ -135,18 +135,33 @@ class ReportOps(Database):
 
     def latest_report(self, call_id: str) -> ReportRecord:
         query = select(reports).where(reports.c.call_id == call_id, reports.c.is_current)
-        with self.transaction() as connection:
+        with self.read() as connection:
             row = connection.execute(query).first()
         if row is None:
-            raise NotFoundError(f"call {call_id!r} has no report yet (is it processed? "
-                                "`callcoach calls show` tells its status)")
+            raise _no_report(call_id)
         return report_from_row(row)
+
+    def latest_report_json(self, call_id: str) -> str:
+        """The call's current report as the JSON text the database holds, for handing on
+        without parsing it and writing it out again."""
+        query = select(cast(reports.c.document, Text)).where(reports.c.call_id == call_id,
+                                                             reports.c.is_current)
+        with self.read() as connection:
+            text = connection.execute(query).scalar()
+        if text is None:
+            raise _no_report(call_id)
+        return text
 
     def report_versions(self, call_id: str) -> list[ReportRecord]:
         """Every stored version of a call's report, oldest first."""
         query = select(reports).where(reports.c.call_id == call_id).order_by(reports.c.version)
-        with self.transaction() as connection:
+        with self.read() as connection:
             return [report_from_row(row) for row in connection.execute(query)]
+
+
+def _no_report(call_id: str) -> NotFoundError:
+    return NotFoundError(f"call {call_id!r} has no report yet (is it processed? "
+                         "`callcoach calls show` tells its status)")
 
 
 def _insert_findings(connection: Connection, call: Row, report_id: int,

@@ -123,7 +123,7 @@ class ReviewsOps(Database):
         """A call's reviews, oldest first."""
         query = (select(reviews).where(reviews.c.call_id == call_id)
                  .order_by(reviews.c.created_at, reviews.c.id))
-        with self.transaction() as connection:
+        with self.read() as connection:
             return [_review_from_row(row) for row in connection.execute(query)]
 
     def review_queue(self, wanted: QueueFilter, *, limit: int = 50, offset: int = 0) -> QueuePage:
@@ -144,7 +144,7 @@ class ReviewsOps(Database):
                                          & reports.c.is_current)
                               .outerjoin(done, done.c.call_id == calls.c.id)))
         query = _filtered_queue(query, wanted, rank=rank, reviewed=done.c.review_count)
-        with self.transaction() as connection:
+        with self.read() as connection:
             total = connection.execute(select(func.count()).select_from(query.subquery())).scalar_one()
             rows = connection.execute(query.order_by(
                 rank.desc(), func.coalesce(worst.c.flag_count, 0).desc(),
@@ -160,7 +160,7 @@ class ReviewsOps(Database):
                  .where(calls.c.agent_id == agent_id)
                  .order_by(calls.c.started_at, calls.c.created_at))
         query = _in_scope(query, agent_ids=None, teams=scope_teams)
-        with self.transaction() as connection:
+        with self.read() as connection:
             rows = connection.execute(query).all()
         return [(self._call_part(row), row.q_document) for row in rows]
 

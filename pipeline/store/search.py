@@ -45,7 +45,7 @@ class SearchOps(Database):
         query = _filtered(events, equal={"type": type, "speaker": speaker, "severity": severity,
                                          "call_id": call_id, "agent_id": agent_id, "team": team},
                           since=since, until=until, limit=limit)
-        with self.transaction() as connection:
+        with self.read() as connection:
             return [EventRow(**_values(row)) for row in connection.execute(query)]
 
     def search_checks(self, *, check_id: str | None = None, met: bool | None = None,
@@ -57,7 +57,7 @@ class SearchOps(Database):
             "check_id": check_id, "met": met, "skill": skill, "speaker": speaker,
             "call_id": call_id, "agent_id": agent_id, "team": team},
             since=since, until=until, limit=limit)
-        with self.transaction() as connection:
+        with self.read() as connection:
             rows = [_values(row) for row in connection.execute(query)]
         return [CheckRow(**{**row, "evidence": tuple(row["evidence"])}) for row in rows]
 
@@ -68,7 +68,7 @@ class SearchOps(Database):
         query = _filtered(flags, equal={"severity": severity, "call_id": call_id,
                                         "agent_id": agent_id, "team": team},
                           since=since, until=until, limit=limit)
-        with self.transaction() as connection:
+        with self.read() as connection:
             rows = [_values(row) for row in connection.execute(query)]
         return [FlagRow(**{**row, "event_keys": tuple(row["event_keys"])}) for row in rows]
 
@@ -79,7 +79,7 @@ class SearchOps(Database):
         query = _filtered(coaching_items, equal={"skill": skill, "call_id": call_id,
                                                  "agent_id": agent_id, "team": team},
                           since=since, until=until, limit=limit)
-        with self.transaction() as connection:
+        with self.read() as connection:
             rows = [_values(row) for row in connection.execute(query)]
         return [CoachingRow(**{**row, "event_keys": tuple(row["event_keys"])}) for row in rows]
 
@@ -87,5 +87,5 @@ class SearchOps(Database):
         """Spans to bleep when cutting clips of a call, in time order."""
         query = (select(redactions).where(redactions.c.call_id == call_id)
                  .order_by(redactions.c.start_s))
-        with self.transaction() as connection:
+        with self.read() as connection:
             return [RedactionRow(**_values(row)) for row in connection.execute(query)]

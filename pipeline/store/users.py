@@ -127,7 +127,7 @@ class UsersOps(Database):
                  .outerjoin(team_members, team_members.c.user_id == users.c.id)
                  .where(api_tokens.c.token_sha256 == hash_token(token),
                         api_tokens.c.revoked_at.is_(None)))
-        with self.transaction() as connection:
+        with self.read() as connection:
             rows = connection.execute(query).all()
         return _user_from_rows(rows)
 
@@ -142,7 +142,7 @@ class UsersOps(Database):
         query = (select(users, team_members.c.team)
                  .outerjoin(team_members, team_members.c.user_id == users.c.id)
                  .order_by(users.c.name, team_members.c.team))
-        with self.transaction() as connection:
+        with self.read() as connection:
             rows = connection.execute(query).all()
         by_id: dict[int, list] = {}
         for row in rows:
@@ -166,7 +166,7 @@ class UsersOps(Database):
     def _one_user(self, condition, missing: str) -> UserRecord:
         query = (select(users, team_members.c.team)
                  .outerjoin(team_members, team_members.c.user_id == users.c.id).where(condition))
-        with self.transaction() as connection:
+        with self.read() as connection:
             user = _user_from_rows(connection.execute(query).all())
         if user is None:
             raise NotFoundError(missing)

@@ -59,6 +59,12 @@ def test_reviews_mark_the_queue_and_keep_history(world):
     assert [e["call"]["id"] for e in unreviewed] == ["call-red"]
 
 
+def test_a_report_is_served_as_stored(world):
+    response = get(world, "/calls/call-blue/report", who="sup_blue")
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == world.store.latest_report("call-blue").document
+
+
 def test_trainer_report_is_masked_and_others_are_not(world):
     plain = get(world, "/calls/call-blue/report", who="sup_blue").text
     masked = get(world, "/calls/call-blue/report", who="trainer")

@@ -8,6 +8,7 @@ import io
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -27,6 +28,7 @@ from .synthetic import seed_call
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 REPORT_TIMEOUT_S = 300.0
+CLI_MAIN = "import sys; from pipeline.cli import main; sys.exit(main())"  # `callcoach ...`
 
 
 def free_port() -> int:
@@ -35,18 +37,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(home: Path, *, workers: int) -> Iterator[str]:
+def start_server(home: Path, *, workers: int, server_workers: int = 1) -> Iterator[str]:
+    """The app under uvicorn with ``workers`` analysis threads; ``server_workers`` > 1 runs
+    ``callcoach serve --workers`` instead."""
     port = free_port()
     env = {**os.environ, "CALLCOACH_HOME": str(home), "CALLCOACH_PROCESSING_WORKERS": str(workers),
            "PREFECT_HOME": str(home / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "PREFECT_LOGGING_LEVEL": "WARNING"}
+    command = [sys.executable, "-m", "uvicorn", "--factory", "coach_api.app:app_from_env",
+               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    if server_workers > 1:
+        command = [sys.executable, "-c", CLI_MAIN, "serve", "--host", "127.0.0.1",
+                   "--port", str(port), "--workers", str(server_workers)]
     log_path = home / "server.log"
     home.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "coach_api.app:app_from_env",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -124,6 +131,22 @@ def check_upload_round_trip(client: httpx.Client, audio: Path) -> None:
     assert samples.shape[0] / rate_hz == pytest.approx(expected_s, abs=0.02)
     part = client.get(f"{status_url}/audio", headers={"Range": "bytes=0-1023"})
     assert part.status_code == 206 and len(part.content) == 1024
+
+
+def test_serve_with_workers_answers_keep_alive_requests_promptly(tmp_path):
+    """`callcoach serve --workers 2` with Nagle's algorithm off: with it on, every response on
+    a kept-alive connection waits ~40 ms for the client's delayed ACK (Linux)."""
+    home = tmp_path / "home"
+    token = admin_token(home)
+    timings_s = []
+    for url in start_server(home, workers=0, server_workers=2):
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
+                          timeout=30) as client:
+            for _ in range(21):
+                started = time.perf_counter()
+                assert client.get("/api/v1/me").status_code == 200
+                timings_s.append(time.perf_counter() - started)
+    assert statistics.median(timings_s[1:]) < 0.030, timings_s
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import os
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,14 @@ def store_url(request, tmp_path) -> Iterator[str]:
     base_url = os.environ.get(POSTGRES_ENV)
     if not base_url:
         pytest.skip(f"set {POSTGRES_ENV}=postgresql+psycopg://user@host/db to test PostgreSQL")
+    with postgres_schema(base_url) as url:
+        yield url
+
+
+@contextmanager
+def postgres_schema(base_url: str) -> Iterator[str]:
+    """A fresh schema on the PostgreSQL server at ``base_url``, dropped on exit; yields a URL
+    whose connections use it."""
     schema = f"callcoach_test_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(base_url)
     with admin.begin() as connection:

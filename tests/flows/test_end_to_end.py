@@ -123,13 +123,19 @@ def test_watch_picks_up_a_file_dropped_after_it_started(clips, tmp_path, store_u
     try:
         time.sleep(8)  # let it start serving with an empty inbox
         assert watcher.poll() is None, watcher.stdout.read().decode()
-        shutil.copy(clips[1].with_suffix(".json"), inbox / "dropped.json")
+        # Metadata from the inbox's manifest; a hostile row fails its own file only.
+        (inbox / "manifest.csv").write_text(
+            "file,agent_id,team,agent_channel\n"
+            "dropped.wav,agent-from-manifest,billing,0\n"
+            "hostile.wav,\"=cmd|' /C calc'!A0\",billing,7\n")
         shutil.copy(clips[1], inbox / "dropped.wav")
+        shutil.copy(clips[0], inbox / "hostile.wav")
         deadline = time.monotonic() + 240
         while calls_done(store_url, home) < 1 and time.monotonic() < deadline:
             assert watcher.poll() is None, watcher.stdout.read().decode()
             time.sleep(1)
         time.sleep(5)  # a few more scans: the file must not be processed again
+        assert watcher.poll() is None, watcher.stdout.read().decode()
     finally:
         os.killpg(watcher.pid, signal.SIGTERM)
         try:
@@ -140,8 +146,12 @@ def test_watch_picks_up_a_file_dropped_after_it_started(clips, tmp_path, store_u
         watcher.stdout.close()
     with Store.open(store_url, audio_dir=home / "audio") as store:
         call = store.get_call("dropped")
-        assert call.status is CallStatus.DONE and call.agent_id
+        assert call.status is CallStatus.DONE and call.agent_id == "agent-from-manifest"
         assert len(store.report_versions("dropped")) == 1
+        hostile = store.get_call("hostile")
+        assert hostile.status is CallStatus.FAILED
+        assert "agent_channel must be 0 or 1" in hostile.error
+        assert store.report_versions("hostile") == []
 
 
 def test_dask_task_runner_processes_calls_in_worker_processes(clips, workspace):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +21,7 @@ from pipeline.store import (CallStatus, InvalidMetadataError, InvalidReportError
                             StoreLocation, claim_owner, location_from_env)
 from pipeline.store import reports as reports_module
 from pipeline.store.audio import sha256_of_file
+from pipeline.store.schema import calls
 from pipeline.types import CallMetadata
 
 POSTGRES_ENV = "CALLCOACH_TEST_POSTGRES_URL"
@@ -268,3 +272,54 @@ def test_location_from_env(environ, url_end, audio_end):
     assert isinstance(location, StoreLocation)
     assert location.url.endswith(url_end)
     assert str(location.audio_dir).endswith(audio_end)
+
+
+def in_another_thread(work, *, timeout_s: float = 10.0):
+    """``work()``'s result, run on another thread; the test fails if it takes longer than
+    ``timeout_s`` (a store operation kept waiting for a lock would wait 60 s)."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(work).result(timeout=timeout_s)
+    except FutureTimeout:
+        pytest.fail(f"still waiting after {timeout_s} s")
+    finally:
+        pool.shutdown(wait=False)
+
+
+def test_a_file_database_is_in_wal_mode(tmp_path):
+    with Store.open(f"sqlite:///{tmp_path / 'wal.db'}", audio_dir=tmp_path / "audio") as store:
+        with store.read() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_reads_do_not_wait_for_an_open_write(store, tmp_path):
+    call = store.register_call(audio_file(tmp_path, "c.opus", b"x"), metadata("c")).call
+    store.save_report(call.id, sample_report(call.id))
+    with store.transaction() as connection:
+        connection.execute(sa.update(calls).where(calls.c.id == call.id).values(agent_name="Cy"))
+        seen = in_another_thread(lambda: (
+            store.get_call(call.id).agent_name, [c.id for c in store.list_calls()],
+            store.latest_report(call.id).version, len(store.search_events(call_id=call.id))))
+    assert seen == ("Ann", ["c"], 1, 2)  # what was committed, not the open write
+    assert store.get_call(call.id).agent_name == "Cy"
+
+
+def test_a_write_does_not_wait_for_an_open_read(store, database_url, tmp_path):
+    call = store.register_call(audio_file(tmp_path, "c.opus", b"x"), metadata("c")).call
+    status = sa.select(calls.c.status).where(calls.c.id == call.id)
+    with store.read() as connection:
+        before = connection.execute(status).scalar_one()
+        assert in_another_thread(lambda: store.claim_call(call.id, owner=claim_owner()))
+        during = connection.execute(status).scalar_one()
+    assert before == "queued"
+    if database_url.startswith("sqlite"):
+        assert during == "queued"  # one snapshot for the whole read
+    assert store.get_call(call.id).status is CallStatus.PROCESSING
+
+
+def test_the_stored_report_text_is_the_report(store, tmp_path):
+    call = store.register_call(audio_file(tmp_path, "c.opus", b"x"), metadata("c")).call
+    with pytest.raises(NotFoundError, match="no report yet"):
+        store.latest_report_json(call.id)
+    store.save_report(call.id, sample_report(call.id))
+    assert json.loads(store.latest_report_json(call.id)) == store.latest_report(call.id).document
