@@ -239,7 +239,14 @@ def transcribe_channel(model: LoadedWhisper, samples: np.ndarray, *, speaker: Sp
     if not packed.pieces:
         return ()
     segments = _transcribe_with_retry(model, packed, config=config)
-    words = [word for segment in segments if _is_credible(segment) for word in segment.words or ()]
+    words = []
+    for segment in segments:
+        if _is_credible(segment):
+            words.extend(segment.words or ())
+        else:
+            logger.debug("dropped a likely hallucination %r (no_speech %.2f, logprob %.2f, "
+                         "ratio %.1f)", segment.text, segment.no_speech_prob,
+                         segment.avg_logprob, segment.compression_ratio)
     utterances = _to_utterances(words, packed, speaker=speaker)
     logger.debug("%s: %d utterances from %d speech intervals", speaker, len(utterances), len(speech))
     return utterances
@@ -307,10 +314,6 @@ def _is_credible(segment) -> bool:  # noqa: ANN001 - a faster_whisper Segment
     silent = (segment.no_speech_prob > MAX_NO_SPEECH_PROBABILITY
               and segment.avg_logprob < MIN_AVG_LOGPROB)
     looping = segment.compression_ratio > MAX_COMPRESSION_RATIO
-    if silent or looping:
-        logger.debug("dropped a likely hallucination %r (no_speech %.2f, logprob %.2f, ratio %.1f)",
-                     segment.text, segment.no_speech_prob, segment.avg_logprob,
-                     segment.compression_ratio)
     return not (silent or looping)
 
 
