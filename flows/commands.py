@@ -46,8 +46,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _add_common(watch)
     watch.set_defaults(handler=run_watch)
 
-    reprocess = subparsers.add_parser("reprocess", help="analyse stored calls again (adds a "
-                                                        "report version, keeps the old one)")
+    reprocess = subparsers.add_parser(
+        "reprocess", help="analyse stored calls again (adds a report version, keeps the old one)",
+        description="Analyse stored calls again from their stored audio and metadata (adds a "
+                    "report version, keeps the old one). A call that failed on its metadata is "
+                    "not analysed here: fix its sidecar or manifest row and run `callcoach "
+                    "process` on the file again.")
     reprocess.add_argument("call_ids", nargs="+", metavar="CALL_ID")
     _add_common(reprocess)
     reprocess.set_defaults(handler=run_reprocess)

@@ -1,7 +1,9 @@
 """An inbox folder watched by a Prefect deployment: new audio files are processed once.
 
 "New" is decided by content, not by name: every settled file is hashed and looked up in the
-store, so a restart, a rename or a second copy never causes a second analysis.
+store, so a restart, a rename or a second copy never causes a second analysis. A file whose
+call failed on its metadata is taken again once its sidecar or manifest row changes the
+outcome (usable now, or unusable for another reason), and never while it stays as it was.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from typing import Any
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.jobs import MANIFEST_NAME, find_audio_files
-from flows.process import DETERMINISTIC_ERROR_NAMES, process_batch
+from flows.jobs import MANIFEST_NAME, CallJob, find_audio_files, jobs_for
+from flows.process import DETERMINISTIC_ERROR_NAMES, failed_on_metadata, process_batch
 from flows.runtime import Workspace, store_for
-from pipeline.store import CallStatus, Store
+from pipeline.store import CallRecord, CallStatus, Store
 from pipeline.store.audio import sha256_of_file
 
 logger = logging.getLogger(__name__)
@@ -54,9 +56,21 @@ def needs_processing(path: Path, store: Store) -> bool:
     call = store.find_call_by_sha256(file_sha256(path))
     if call is None:
         return True
+    if failed_on_metadata(call):
+        return metadata_changed(call, jobs_for([path])[0])
     finished = call.status is CallStatus.DONE or (
         call.status is CallStatus.FAILED and call.error_kind in DETERMINISTIC_ERROR_NAMES)
     return not finished
+
+
+def metadata_changed(call: CallRecord, job: CallJob) -> bool:
+    """Whether processing the file again would change the outcome of a call that failed on its
+    metadata: the metadata is usable now, or the file the call came from fails differently.
+    Decided by content, so it holds across restarts. A copy of the audio under another name
+    with bad metadata of its own is not taken, so two such copies cannot take turns."""
+    if job.problem is None:
+        return True
+    return job.problem != call.error and call.source_path == str(job.path)
 
 
 def new_files(inbox: Path, store: Store, *, settle_s: float) -> list[Path]:

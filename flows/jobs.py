@@ -8,7 +8,8 @@ so a sidecar can carry more (ground truth, say).
 
 Metadata that cannot be used (a malformed manifest or row, a bad sidecar, a value the store
 would reject) never stops a batch or the inbox: it becomes a problem of that file's job, and
-the call is recorded as failed with the reason.
+the call is recorded as failed with the reason. Once the sidecar or row is fixed, processing
+the file again analyses the call with the metadata it now has.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ class CallJob:
     metadata: CallMetadata
     agent_channel: int | None = None
     problems: tuple[str, ...] = field(default=())  # metadata that could not be read
+
+    @property
+    def problem(self) -> str | None:
+        """The problems as the reason a call fails with; None when the metadata is usable."""
+        return "; ".join(self.problems) or None
 
 
 def find_audio_files(paths: Iterable[Path]) -> list[Path]:

@@ -20,12 +20,21 @@ from pipeline import config as config_module
 from pipeline.config import Config
 from pipeline.errors import CallcoachError, ConfigError, InvalidAudioError
 from pipeline.store import CallRecord, CallStatus, InvalidMetadataError, claim_owner
+from pipeline.store.calls import parse_started_at
+from pipeline.types import CallMetadata
 
 logger = logging.getLogger(__name__)
 
-# Failures that happen again on the same input; a rerun reports them instead of redoing them.
-DETERMINISTIC_ERRORS = (InvalidAudioError, ConfigError, InvalidMetadataError)
+# Failures that happen again on the same audio and config; a rerun reports them instead of
+# redoing them. A metadata failure is not among them: the metadata is read afresh on every run.
+DETERMINISTIC_ERRORS = (InvalidAudioError, ConfigError)
 DETERMINISTIC_ERROR_NAMES = frozenset(error.__name__ for error in DETERMINISTIC_ERRORS)
+METADATA_ERROR_NAME = InvalidMetadataError.__name__
+BUSY = "being processed by another worker"
+
+
+def failed_on_metadata(call: CallRecord) -> bool:
+    return call.status is CallStatus.FAILED and call.error_kind == METADATA_ERROR_NAME
 
 
 def config_for(raw: dict[str, Any] | None) -> Config:
@@ -34,37 +43,57 @@ def config_for(raw: dict[str, Any] | None) -> Config:
 
 def run_call(job: CallJob, *, workspace: Workspace, config: Config,
              rubric_path: str | None = None) -> Outcome:
-    """Register, analyse and store one call unless its audio was already processed."""
+    """Register, analyse and store one call unless its audio was already processed. A call
+    that failed on its metadata takes the file's metadata as it is now: usable, it replaces the
+    stored metadata and the call is analysed; still unusable, the current problem is recorded."""
     path = str(job.path)
     if not job.path.is_file():
         return Outcome(path=path, call_id=None, kind=OutcomeKind.FAILED,
                        reason="file not found (or not a file)")
     channel = config.decode.agent_channel if job.agent_channel is None else job.agent_channel
     call = tasks.register_call(path, job.metadata, agent_channel=channel, workspace=workspace).call
-    earlier = _earlier_outcome(call, path=path)
+    earlier = _earlier_outcome(call, job=job, agent_channel=channel)
     if earlier is not None:
         return earlier
     store = store_for(workspace)
-    if job.problems:
-        store.mark_failed(call.id, reason="; ".join(job.problems), kind="InvalidMetadataError")
-        return Outcome(path=path, call_id=call.id, kind=OutcomeKind.FAILED,
-                       reason="; ".join(job.problems))
+    if failed_on_metadata(call) and job.problem is None and not store.update_call_metadata(
+            call.id, job.metadata, agent_channel=channel):
+        return Outcome(path=path, call_id=call.id, kind=OutcomeKind.SKIPPED, reason=BUSY)
+    # Claimed before failing it too, so a bad copy of a file never fails a call being analysed.
     if not store.claim_call(call.id, owner=claim_owner()):
-        return Outcome(path=path, call_id=call.id, kind=OutcomeKind.SKIPPED,
-                       reason="being processed by another worker")
-    return analyse_claimed(call, path=path, workspace=workspace, config=config,
-                           rubric_path=rubric_path)
+        return Outcome(path=path, call_id=call.id, kind=OutcomeKind.SKIPPED, reason=BUSY)
+    if job.problem is not None:
+        store.mark_failed(call.id, reason=job.problem, kind=METADATA_ERROR_NAME)
+        return Outcome(path=path, call_id=call.id, kind=OutcomeKind.FAILED, reason=job.problem)
+    # Read again: the report is built from the metadata stored now, which may have been replaced.
+    return analyse_claimed(store.get_call(call.id), path=path, workspace=workspace,
+                           config=config, rubric_path=rubric_path)
 
 
-def _earlier_outcome(call: CallRecord, *, path: str) -> Outcome | None:
+def _earlier_outcome(call: CallRecord, *, job: CallJob, agent_channel: int) -> Outcome | None:
+    """The outcome of a call that is not to be analysed now, or None."""
+    path = str(job.path)
     if call.status is CallStatus.DONE:
-        return Outcome(path=path, call_id=call.id, kind=OutcomeKind.SKIPPED,
-                       reason=f"already processed as {call.id}")
+        reason = f"already processed as {call.id}"
+        if job.problem is None and _metadata_differs(call, job.metadata, agent_channel):
+            reason += (", whose stored metadata differs from this file's; a processed call keeps "
+                       "the metadata its report was built from")
+        return Outcome(path=path, call_id=call.id, kind=OutcomeKind.SKIPPED, reason=reason)
+    if failed_on_metadata(call) and job.problem == call.error:  # unchanged: nothing to write
+        return Outcome(path=path, call_id=call.id, kind=OutcomeKind.FAILED, reason=call.error)
     if call.status is CallStatus.FAILED and call.error_kind in DETERMINISTIC_ERROR_NAMES:
         return Outcome(path=path, call_id=call.id, kind=OutcomeKind.FAILED,
                        reason=f"{call.error} (recorded earlier; `callcoach reprocess {call.id}` "
                               "retries it)")
     return None
+
+
+def _metadata_differs(call: CallRecord, metadata: CallMetadata, agent_channel: int) -> bool:
+    stored = (call.agent_id, call.agent_name, call.team, call.customer_name, call.started_at,
+              call.agent_channel)
+    given = (metadata.agent_id, metadata.agent_name, metadata.team, metadata.customer_name,
+             parse_started_at(metadata.started_at), agent_channel)
+    return stored != given
 
 
 def analyse_claimed(call: CallRecord, *, path: str, workspace: Workspace, config: Config,

@@ -7,7 +7,7 @@ from typing import Any
 from prefect import flow
 
 from flows.outcomes import Outcome, OutcomeKind, merge
-from flows.process import analyse_claimed, config_for
+from flows.process import analyse_claimed, config_for, failed_on_metadata
 from flows.runtime import Workspace, store_for
 from pipeline.errors import NotFoundError
 from pipeline.store import claim_owner
@@ -17,8 +17,9 @@ from pipeline.store import claim_owner
 def reprocess_calls(call_ids: list[str], *, config: dict[str, Any] | None = None,
                     rubric: str | None = None,
                     workspace: dict[str, str] | None = None) -> dict[str, Any]:
-    """Analyse stored calls again from their stored audio; the transcript cache makes a rubric
-    change cheap. Earlier report versions are kept."""
+    """Analyse stored calls again from their stored audio and metadata; the transcript cache
+    makes a rubric change cheap. Earlier report versions are kept. A call that failed on its
+    metadata is not analysed: ``callcoach process`` takes it again once it is fixed."""
     place = Workspace.from_params(workspace)
     store = store_for(place)
     outcomes = []
@@ -28,6 +29,12 @@ def reprocess_calls(call_ids: list[str], *, config: dict[str, Any] | None = None
         except NotFoundError as exc:
             outcomes.append(Outcome(path="", call_id=call_id, kind=OutcomeKind.FAILED,
                                     reason=str(exc)))
+            continue
+        if failed_on_metadata(call):  # its stored metadata is not the metadata it should have
+            outcomes.append(Outcome(path=call.source_path, call_id=call.id,
+                                    kind=OutcomeKind.FAILED,
+                                    reason=f"{call.error} (fix the sidecar or manifest row and "
+                                           f"run `callcoach process {call.source_path}`)"))
             continue
         if not store.claim_call(call.id, owner=claim_owner(), force=True):
             outcomes.append(Outcome(path=call.source_path, call_id=call.id,

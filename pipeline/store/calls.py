@@ -6,7 +6,7 @@ import logging
 import os
 import socket
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +44,12 @@ def owner_is_alive(owner: str, *, claimed_at: datetime, timeout_s: float) -> boo
 
 
 def parse_started_at(value: str | None) -> datetime | None:
-    """An ISO 8601 start time as an aware datetime (naive times are taken as UTC)."""
+    """An ISO 8601 start time in UTC (naive times are taken as UTC). Converted here because
+    SQLite keeps no offset: 08:30+02:00 would come back as 08:30 UTC."""
     if value is None or value == "":
         return None
     try:
-        return as_utc(datetime.fromisoformat(value))
+        return as_utc(datetime.fromisoformat(value)).astimezone(UTC)
     except (TypeError, ValueError) as exc:
         raise InvalidMetadataError(
             f"started_at {value!r} is not an ISO 8601 time; write it like 2024-05-01T14:03:00Z"
@@ -143,14 +144,35 @@ class CallOps(Database):
             row = _locked_call(connection, call_id)
             if row.status == CallStatus.DONE and not force:
                 return False
-            if (row.status == CallStatus.PROCESSING and row.claimed_by not in (None, owner)
-                    and owner_is_alive(row.claimed_by, claimed_at=as_utc(row.updated_at),
-                                       timeout_s=self.claim_timeout_s)):
+            if self._claimed_by_live_owner(row, other_than=owner):
                 return False
             connection.execute(update(calls).where(calls.c.id == call_id).values(
                 status=CallStatus.PROCESSING.value, claimed_by=owner, error=None, error_kind=None,
                 updated_at=utc_now()))
         return True
+
+    def update_call_metadata(self, call_id: str, metadata: CallMetadata, *,
+                             agent_channel: int) -> bool:
+        """Replace the metadata of a call not analysed yet (a file whose sidecar or manifest
+        row has been fixed); the call id and status stay. False, changing nothing, when the
+        call is ``done`` (its reports were built from the metadata it has) or claimed by an
+        owner that is still alive."""
+        started_at = parse_started_at(metadata.started_at)
+        with self.transaction() as connection:
+            row = _locked_call(connection, call_id)
+            if row.status == CallStatus.DONE or self._claimed_by_live_owner(row):
+                return False
+            connection.execute(update(calls).where(calls.c.id == call_id).values(
+                agent_id=metadata.agent_id, agent_name=metadata.agent_name, team=metadata.team,
+                customer_name=metadata.customer_name, started_at=started_at,
+                agent_channel=agent_channel, updated_at=utc_now()))
+        logger.info("call %s: metadata replaced", call_id)
+        return True
+
+    def _claimed_by_live_owner(self, row: Row, *, other_than: str | None = None) -> bool:
+        return (row.status == CallStatus.PROCESSING and row.claimed_by not in (None, other_than)
+                and owner_is_alive(row.claimed_by, claimed_at=as_utc(row.updated_at),
+                                   timeout_s=self.claim_timeout_s))
 
     def mark_failed(self, call_id: str, *, reason: str, kind: str) -> None:
         """Record why a call failed; ``kind`` is the exception class name."""
