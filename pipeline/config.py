@@ -135,6 +135,11 @@ class TranscriptionConfig(_Validated):
                                    "transcript failed the quality checks (1 turns it off)",
                                    low=1, high=10)
     language: str = setting("en", "spoken language", choices=None)
+    bridge_gap_s: float = setting(1.0, "pauses up to this long inside a party's speech are "
+                                  "heard by Whisper too, unless the other party talks in them",
+                                  low=0.0, high=3.0)
+    pad_s: float = setting(0.15, "Whisper hears this much before and after each speech run, "
+                           "unless the other party talks there", low=0.0, high=1.0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

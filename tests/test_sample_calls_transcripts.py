@@ -14,14 +14,15 @@ from tests.ground_truth import audio_versions, load_truths
 
 TRUTHS = load_truths()
 # Word error rate per speaker and recording with tiny.en (int8, CPU), measured on these calls.
-# Wideband (16 kHz Opus): worst channel 0.29 (an espeak voice), median 0.05. Telephone band
-# (8 kHz FLAC): worst 0.50, median 0.18; tiny.en hears band-limited synthetic voices badly.
-# The bounds leave a margin for differences in CPU kernels, not for a broken transcript.
-MAX_WORD_ERROR_RATE = {"wideband": 0.35, "narrowband": 0.55}
-MAX_MEDIAN_WORD_ERROR_RATE = {"wideband": 0.10, "narrowband": 0.25}
-# Check outcomes right on the telephone-band versions: measured 145 of 153 (95 %); misheard
-# insults and names account for the rest. Wideband versions must get every outcome right.
-MIN_NARROWBAND_CHECKS_RIGHT = 0.90
+# Wideband (16 kHz Opus): worst channel 0.27 (an espeak voice), median 0.04. Telephone band
+# (8 kHz FLAC): worst 0.40, median 0.07. The bounds leave a margin for differences in CPU
+# kernels, not for a broken transcript.
+MAX_WORD_ERROR_RATE = {"wideband": 0.32, "narrowband": 0.45}
+MAX_MEDIAN_WORD_ERROR_RATE = {"wideband": 0.08, "narrowband": 0.10}
+# Check outcomes right on the telephone-band versions: measured 152 of 153; the miss is a
+# solution the agent offered in words tiny.en garbled. Wideband versions must get every
+# outcome right.
+MIN_NARROWBAND_CHECKS_RIGHT = 0.97
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not TRUTHS, reason="sample_calls/ holds no ground truth")]
