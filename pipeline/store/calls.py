@@ -17,7 +17,7 @@ from pipeline.errors import NotFoundError, StoreError
 from pipeline.store import audio
 from pipeline.store.database import Database, as_utc, utc_now
 from pipeline.store.records import CallRecord, CallStatus, InvalidMetadataError, Registration
-from pipeline.store.schema import CALL_ID_LENGTH, calls
+from pipeline.store.schema import CALL_ID_LENGTH, FINDING_TABLES, calls, reports
 from pipeline.types import CallMetadata
 
 logger = logging.getLogger(__name__)
@@ -166,6 +166,7 @@ class CallOps(Database):
                 agent_id=metadata.agent_id, agent_name=metadata.agent_name, team=metadata.team,
                 customer_name=metadata.customer_name, started_at=started_at,
                 agent_channel=agent_channel, updated_at=utc_now()))
+            _update_copies(connection, call_id, metadata, started_at=started_at)
         logger.info("call %s: metadata replaced", call_id)
         return True
 
@@ -188,6 +189,18 @@ class CallOps(Database):
         with self.transaction() as connection:
             connection.execute(update(calls).where(calls.c.id == call_id).values(
                 status=CallStatus.QUEUED.value, claimed_by=None, updated_at=utc_now()))
+
+
+def _update_copies(connection: Connection, call_id: str, metadata: CallMetadata, *,
+                   started_at: datetime | None) -> None:
+    """Keep the copies of who and when that an earlier report's rows hold (a call done once,
+    then failed on a rerun) in step with the call, so searches and the queue agree with it."""
+    connection.execute(update(reports).where(reports.c.call_id == call_id).values(
+        call_started_at=started_at))
+    for table in FINDING_TABLES:
+        if "agent_id" in table.c:
+            connection.execute(update(table).where(table.c.call_id == call_id).values(
+                agent_id=metadata.agent_id, team=metadata.team, call_started_at=started_at))
 
 
 def _locked_call(connection: Connection, call_id: str) -> Row:

@@ -6,6 +6,7 @@ import json
 import logging
 import math
 from collections.abc import Mapping
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import Connection, Row, Text, cast, delete, func, select, update
@@ -94,6 +95,25 @@ def finding_rows(report: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return rows
 
 
+SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
+"""Flag severities, worst last; 0 stands for no flag (or one of a severity not listed)."""
+
+
+def queue_keys(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The review queue's sort keys of a report: the values of the ``reports`` columns
+    ``flag_rank``, ``flag_count``, ``score_overall`` and ``unscored``."""
+    flags = list(report.get("flags") or ())  # as the ``flags`` rows are written
+    ranks = [SEVERITY_RANK.get(str(flag.get("severity")), 0) for flag in flags]
+    scores = report.get("scores")
+    score = _float(scores.get("overall"), None) if isinstance(scores, Mapping) else None
+    return {"flag_rank": max(ranks, default=0), "flag_count": len(flags),
+            "score_overall": score, "unscored": score is None}
+
+
+REPORT_RECORD_COLUMNS = tuple(reports.c[field.name] for field in fields(ReportRecord))
+"""The columns a :class:`ReportRecord` is made of (the queue keys are the queue's business)."""
+
+
 def report_from_row(row: Row) -> ReportRecord:
     values = dict(row._mapping)
     return ReportRecord(**{**values, "created_at": as_utc(values["created_at"])})
@@ -105,8 +125,9 @@ class ReportOps(Database):
     def save_report(self, call_id: str, report: Mapping[str, Any]) -> ReportRecord:
         """Store ``report`` as the call's next version and mark the call done.
 
-        The report, its finding rows and the call's new status commit together or not at all.
-        Earlier versions stay (as JSON); only the new one gets search rows.
+        The report, its finding rows, its review-queue keys and the call's new status commit
+        together or not at all. Earlier versions stay (as JSON); only the new one gets search
+        rows, and the queue reads only its keys.
         """
         document = json_safe(report)
         schema_version, rubric_version, digest = report_keys(document)
@@ -124,7 +145,8 @@ class ReportOps(Database):
             report_id = connection.execute(reports.insert().values(
                 call_id=call_id, version=version, is_current=True, schema_version=schema_version,
                 rubric_version=rubric_version, config_digest=digest, created_at=utc_now(),
-                document=document).returning(reports.c.id)).scalar_one()
+                document=document, call_started_at=call.started_at, **queue_keys(document))
+                .returning(reports.c.id)).scalar_one()
             _insert_findings(connection, call, report_id, finding_rows(document))
             connection.execute(update(calls).where(calls.c.id == call_id).values(
                 status=CallStatus.DONE.value, error=None, error_kind=None, claimed_by=None,
@@ -134,7 +156,8 @@ class ReportOps(Database):
         return self.latest_report(call_id)
 
     def latest_report(self, call_id: str) -> ReportRecord:
-        query = select(reports).where(reports.c.call_id == call_id, reports.c.is_current)
+        query = select(*REPORT_RECORD_COLUMNS).where(reports.c.call_id == call_id,
+                                                     reports.c.is_current)
         with self.read() as connection:
             row = connection.execute(query).first()
         if row is None:
@@ -154,7 +177,8 @@ class ReportOps(Database):
 
     def report_versions(self, call_id: str) -> list[ReportRecord]:
         """Every stored version of a call's report, oldest first."""
-        query = select(reports).where(reports.c.call_id == call_id).order_by(reports.c.version)
+        query = (select(*REPORT_RECORD_COLUMNS).where(reports.c.call_id == call_id)
+                 .order_by(reports.c.version))
         with self.read() as connection:
             return [report_from_row(row) for row in connection.execute(query)]
 

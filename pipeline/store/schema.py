@@ -6,14 +6,18 @@ the two, so a change here needs a new migration revision.
 Reports are kept whole as JSON, one row per version. Their events, check results, flags,
 coaching items and redactions are also written as rows, denormalised with the call's agent,
 team and start time, so findings can be searched across calls without parsing JSON. Only the
-current version of a report has search rows; older versions stay readable as JSON.
+current version of a report has search rows; older versions stay readable as JSON. Each
+version also carries the review queue's sort keys, read from its document when it is saved.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer,
-                        MetaData, String, Table, Text, UniqueConstraint)
+                        MetaData, String, Table, Text, UniqueConstraint, literal_column, text,
+                        true)
 from sqlalchemy.dialects.postgresql import JSONB
+
+from pipeline.store.records import CallStatus
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -66,6 +70,16 @@ calls = Table(
     Index(None, "team"),
 )
 
+CALL_NOT_DONE = calls.c.status != literal_column(f"'{CallStatus.DONE.value}'")
+"""Calls not analysed (yet), with the status written out, so that SQLite can match the query
+that says this to the partial index below (it cannot see through a bound parameter)."""
+
+# The calls not done: the review queue merges those without a report into its walk down
+# ``ix_reports_queue``, and as a call has a report once it is done, this index finds them
+# without reading every call.
+Index(None, calls.c.started_at.desc(), calls.c.id,
+      sqlite_where=CALL_NOT_DONE, postgresql_where=CALL_NOT_DONE)
+
 reports = Table(
     "reports", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -77,8 +91,34 @@ reports = Table(
     Column("config_digest", String(64), nullable=False),
     Column("created_at", Timestamp, nullable=False),
     Column("document", JSONDocument, nullable=False),
+    # The review queue's sort keys, written with the version: read from its document, and the
+    # call's start time copied as the finding rows copy it. They sit on the version rather
+    # than on ``calls`` because they change only when a report is saved, in the transaction
+    # that writes this row: a new version replaces them by becoming current, and claims and
+    # failures never touch them (a metadata fix updates the start time, as it does in the
+    # finding rows).
+    Column("flag_rank", Integer, nullable=False, server_default=text("0")),  # worst flag, 0: none
+    Column("flag_count", Integer, nullable=False, server_default=text("0")),
+    Column("score_overall", Float),
+    # Whether score_overall is NULL: the queue lists unscored calls after scored ones, and
+    # SQLite keeps NULLs first in an ascending index, so that order needs a column of its own.
+    Column("unscored", Boolean, nullable=False, server_default=true()),
+    Column("call_started_at", Timestamp),
     UniqueConstraint("call_id", "version"),
 )
+
+CURRENT_REPORT = reports.c.is_current == true()
+"""Selects the current version; written once so the partial index below and the queries that
+need it match word for word (SQLite uses a partial index only then)."""
+
+QUEUE_INDEX = "ix_reports_queue"
+"""Named here: the naming convention's name for it would pass PostgreSQL's 63 characters."""
+
+# The review queue, worst first and newest first among equals: a page is a walk down this
+# index of current versions, which holds every column the walk needs from a report.
+Index(QUEUE_INDEX, reports.c.flag_rank.desc(), reports.c.flag_count.desc(), reports.c.unscored,
+      reports.c.score_overall, reports.c.call_started_at.desc(), reports.c.call_id,
+      sqlite_where=CURRENT_REPORT, postgresql_where=CURRENT_REPORT)
 
 events = Table(
     "events", metadata,

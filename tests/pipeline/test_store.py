@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import threading
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime
@@ -23,40 +20,6 @@ from pipeline.store import reports as reports_module
 from pipeline.store.audio import sha256_of_file
 from pipeline.store.schema import calls
 from pipeline.types import CallMetadata
-
-POSTGRES_ENV = "CALLCOACH_TEST_POSTGRES_URL"
-
-
-def postgres_schema_url(base_url: str) -> Iterator[str]:
-    """A fresh PostgreSQL schema for one test, as a URL whose search_path points at it."""
-    schema = f"callcoach_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base_url)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield sa.make_url(base_url).update_query_dict(
-            {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    base_url = os.environ.get(POSTGRES_ENV)
-    if not base_url:
-        pytest.skip(f"set {POSTGRES_ENV}=postgresql+psycopg://user@host/db to test PostgreSQL")
-    yield from postgres_schema_url(base_url)
-
-
-@pytest.fixture
-def store(database_url, tmp_path) -> Iterator[Store]:
-    with Store.open(database_url, audio_dir=tmp_path / "audio") as opened:
-        yield opened
 
 
 def audio_file(folder: Path, name: str, content: bytes) -> Path:
@@ -323,3 +286,57 @@ def test_the_stored_report_text_is_the_report(store, tmp_path):
         store.latest_report_json(call.id)
     store.save_report(call.id, sample_report(call.id))
     assert json.loads(store.latest_report_json(call.id)) == store.latest_report(call.id).document
+
+
+def test_update_call_metadata_replaces_it_until_the_call_is_done(store, tmp_path):
+    call = store.register_call(audio_file(tmp_path, "c.opus", b"x"), CallMetadata(call_id="c")).call
+    store.mark_failed(call.id, reason="sidecar c.json is not readable JSON",
+                      kind="InvalidMetadataError")
+    fixed = CallMetadata(call_id="ignored", agent_id="a2", agent_name="Al", team="red",
+                         customer_name="Cy", started_at="2024-06-02T08:30:00+02:00")
+    assert store.update_call_metadata(call.id, fixed, agent_channel=1)
+    updated = store.get_call(call.id)
+    assert (updated.id, updated.agent_id, updated.agent_name, updated.team, updated.customer_name,
+            updated.started_at, updated.agent_channel) == (
+        "c", "a2", "Al", "red", "Cy", datetime(2024, 6, 2, 6, 30, tzinfo=UTC), 1)
+    assert (updated.status, updated.error_kind) == (CallStatus.FAILED, "InvalidMetadataError")
+
+    with pytest.raises(InvalidMetadataError, match="ISO 8601"):
+        store.update_call_metadata(call.id, CallMetadata(call_id="c", agent_id="a3",
+                                                         started_at="noon"), agent_channel=0)
+    assert store.get_call(call.id).agent_id == "a2"  # nothing of the rejected metadata is kept
+
+    assert store.claim_call(call.id, owner=claim_owner() + "0")  # a live thread of this process
+    assert not store.update_call_metadata(call.id, CallMetadata(call_id="c", agent_id="a4"),
+                                          agent_channel=0)
+    dead_owner = f"{claim_owner().split(':')[0]}:999999999:1"
+    store.release_call(call.id)
+    assert store.claim_call(call.id, owner=dead_owner)
+    assert store.update_call_metadata(call.id, CallMetadata(call_id="c", agent_id="a5"),
+                                      agent_channel=0)
+    assert (store.get_call(call.id).agent_id, store.get_call(call.id).team) == ("a5", None)
+
+    store.save_report(call.id, sample_report(call.id))
+    assert not store.update_call_metadata(call.id, fixed, agent_channel=1)
+    assert store.get_call(call.id).agent_id == "a5"
+    with pytest.raises(NotFoundError):
+        store.update_call_metadata("nope", fixed, agent_channel=0)
+
+
+def test_new_metadata_reaches_the_rows_an_earlier_report_left(store, tmp_path):
+    """A call done once, then failed on its metadata when run again: its search rows and queue
+    keys follow the metadata it is given, so searches agree with the call."""
+    call = store.register_call(audio_file(tmp_path, "c.opus", b"x"), metadata("c")).call
+    store.save_report(call.id, sample_report(call.id))
+    assert store.claim_call(call.id, owner=claim_owner(), force=True)
+    store.mark_failed(call.id, reason="bad sidecar", kind="InvalidMetadataError")
+    fixed = CallMetadata(call_id="c", agent_id="a9", team="blue",
+                         started_at="2024-07-01T09:00:00Z")
+    assert store.update_call_metadata(call.id, fixed, agent_channel=0)
+    events = store.search_events(call_id=call.id)
+    assert events and {(row.agent_id, row.team) for row in events} == {("a9", "blue")}
+    assert store.search_events(agent_id="a9", since=datetime(2024, 7, 1, tzinfo=UTC))
+    with store.read() as connection:
+        started = connection.execute(sa.select(reports_module.reports.c.call_started_at)
+                                     .where(reports_module.reports.c.call_id == call.id)).scalar()
+    assert started is not None and started.replace(tzinfo=UTC) == datetime(2024, 7, 1, 9, tzinfo=UTC)

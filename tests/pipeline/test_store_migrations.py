@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import importlib
-import os
 import pkgutil
-import uuid
-from collections.abc import Iterator
 
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 import pipeline.store
 from pipeline.store import migrate
-from pipeline.store.database import create_store_engine
 from pipeline.store.schema import metadata
 
-POSTGRES_ENV = "CALLCOACH_TEST_POSTGRES_URL"
 TABLES = {"calls", "reports", "events", "check_results", "flags", "coaching_items", "redactions"}
 
 
@@ -27,29 +21,6 @@ def declared_metadata():
     for module in pkgutil.iter_modules(pipeline.store.__path__):
         importlib.import_module(f"pipeline.store.{module.name}")
     return metadata
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request, tmp_path) -> Iterator[sa.Engine]:
-    if request.param == "sqlite":
-        engine = create_store_engine(f"sqlite:///{tmp_path / 'm.db'}")
-        yield engine
-        engine.dispose()
-        return
-    base_url = os.environ.get(POSTGRES_ENV)
-    if not base_url:
-        pytest.skip(f"set {POSTGRES_ENV}=postgresql+psycopg://user@host/db to test PostgreSQL")
-    schema = f"callcoach_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base_url)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    engine = create_store_engine(sa.make_url(base_url).update_query_dict(
-        {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False))
-    yield engine
-    engine.dispose()
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    admin.dispose()
 
 
 def table_names(engine: sa.Engine) -> set[str]:
