@@ -19,7 +19,7 @@ import functools
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import ctranslate2
@@ -236,24 +236,65 @@ def transcribe_channel(model: LoadedWhisper, samples: np.ndarray, *, speaker: Sp
     ``samples``: 1-D float32 at 16 kHz, the whole channel from the start of the call.
     Returns utterances in time order; times are seconds from the start of the call.
     """
-    samples = np.asarray(samples, dtype=np.float32)
-    if samples.ndim != 1:
-        raise InvalidAudioError(f"expected one channel of samples (1-D), got shape {samples.shape}")
-    packed = pack_speech(samples, speech, sample_rate_hz=WHISPER_RATE_HZ)
-    if not packed.pieces:
+    return transcribe_parties(model, {speaker: (samples, speech)}, config=config)
+
+
+def transcribe_parties(model: LoadedWhisper,
+                       channels: Mapping[Speaker, tuple[np.ndarray, tuple[Interval, ...]]], *,
+                       config: TranscriptionConfig) -> tuple[Utterance, ...]:
+    """Transcribe each party's channel (samples, speech) in one batched Whisper run.
+
+    Both parties' clips share the batches: a call has only a few clips per party, and a
+    batch of 8 decodes much faster than two of 3 or 4. Returns one chronological transcript.
+    """
+    packs = {speaker: pack_speech(_one_channel(samples), speech, sample_rate_hz=WHISPER_RATE_HZ)
+             for speaker, (samples, speech) in channels.items()}
+    joined, starts_s = join_packed(tuple(packs.values()))
+    if not joined.pieces:
         return ()
-    segments = _transcribe_with_retry(model, packed, config=config)
-    words = []
-    for segment in segments:
-        if _is_credible(segment):
-            words.extend(segment.words or ())
-        else:
+    words: dict[Speaker, list] = {speaker: [] for speaker in packs}
+    speakers = tuple(packs)
+    for segment in _transcribe_with_retry(model, joined, config=config):
+        if not _is_credible(segment):
             logger.debug("dropped a likely hallucination %r (no_speech %.2f, logprob %.2f, "
                          "ratio %.1f)", segment.text, segment.no_speech_prob,
                          segment.avg_logprob, segment.compression_ratio)
-    utterances = _to_utterances(words, packed, speaker=speaker)
-    logger.debug("%s: %d utterances from %d speech intervals", speaker, len(utterances), len(speech))
-    return utterances
+            continue
+        for word in segment.words or ():
+            piece = joined.piece_of_word(word.start, word.end)
+            owner = bisect.bisect_right(starts_s, piece.packed_start_s) - 1
+            words[speakers[owner]].append(word)
+    return merge_transcripts(*(_to_utterances(words[speaker], joined, speaker=speaker)
+                               for speaker in speakers))
+
+
+def _one_channel(samples: np.ndarray) -> np.ndarray:
+    samples = np.asarray(samples, dtype=np.float32)
+    if samples.ndim != 1:
+        raise InvalidAudioError(f"expected one channel of samples (1-D), got shape {samples.shape}")
+    return samples
+
+
+def join_packed(packs: tuple[PackedSpeech, ...]) -> tuple[PackedSpeech, tuple[float, ...]]:
+    """Several channels' packed speech laid end to end, and where each one starts (seconds).
+
+    Clips never span two channels, and group numbers stay apart, so no utterance mixes them.
+    """
+    pieces: list[SpeechPiece] = []
+    clips: list[tuple[float, float]] = []
+    starts_s: list[float] = []
+    cursor = groups = 0
+    for pack in packs:
+        offset_s = cursor / WHISPER_RATE_HZ
+        starts_s.append(offset_s)
+        pieces.extend(replace(piece, packed_start_s=piece.packed_start_s + offset_s,
+                              group=piece.group + groups) for piece in pack.pieces)
+        clips.extend((start_s + offset_s, end_s + offset_s) for start_s, end_s in pack.clips_s)
+        groups += pack.pieces[-1].group + 1 if pack.pieces else 0
+        cursor += len(pack.samples)
+    samples = (np.concatenate([pack.samples for pack in packs]) if packs
+               else np.zeros(0, dtype=np.float32))
+    return PackedSpeech(samples=samples, pieces=tuple(pieces), clips_s=tuple(clips)), tuple(starts_s)
 
 
 def _transcribe_with_retry(model: LoadedWhisper, packed: PackedSpeech, *,
@@ -362,10 +403,9 @@ class Transcriber:
         if audio.sample_rate_hz != WHISPER_RATE_HZ:
             raise InvalidAudioError(f"Whisper needs {WHISPER_RATE_HZ} Hz audio, got "
                                     f"{audio.sample_rate_hz} Hz; decode with pipeline.decode")
-        channels = [transcribe_channel(self.model, audio.channel(speaker), speaker=speaker,
-                                       speech=self._heard(speech, speaker), config=self.config)
-                    for speaker in Speaker]
-        return merge_transcripts(*channels)
+        channels = {speaker: (audio.channel(speaker), self._heard(speech, speaker))
+                    for speaker in Speaker}
+        return transcribe_parties(self.model, channels, config=self.config)
 
     def _heard(self, speech: Mapping[Speaker, tuple[Interval, ...]], speaker: Speaker
                ) -> tuple[Interval, ...]:

@@ -13,7 +13,7 @@ from pipeline import transcribe
 from pipeline.config import TranscriptionConfig
 from pipeline.errors import InvalidAudioError, ModelNotFoundError, TranscriptionError
 from pipeline.transcribe import (JOIN_GAP_S, MAX_CLIP_S, Transcriber, choose_device, load_whisper,
-                                 merge_transcripts, pack_speech, transcribe_channel)
+                                 join_packed, merge_transcripts, pack_speech, transcribe_channel)
 from pipeline.types import CallAudio, Interval, Speaker, Utterance, Word
 
 RATE_HZ = 16000
@@ -93,6 +93,25 @@ def test_many_short_intervals_share_clips_of_at_most_the_limit() -> None:
     assert packed.piece_at(packed.pieces[3].packed_start_s + 0.1) == packed.pieces[3]
     assert packed.piece_at(packed.pieces[3].packed_end_s + 0.01) == packed.pieces[3]  # in the join
     assert packed.piece_at(packed.pieces[4].packed_start_s - 0.01) == packed.pieces[4]
+
+
+def test_joined_channels_keep_their_clips_and_utterances_apart() -> None:
+    agent = pack_speech(np.zeros(40 * RATE_HZ, dtype=np.float32),
+                        (_span(1.0, 3.0), _span(10.0, 12.0)), sample_rate_hz=RATE_HZ)
+    customer = pack_speech(np.zeros(40 * RATE_HZ, dtype=np.float32), (_span(5.0, 6.5),),
+                           sample_rate_hz=RATE_HZ)
+    joined, starts_s = join_packed((agent, customer))
+    offset_s = len(agent.samples) / RATE_HZ
+    assert starts_s == (0.0, offset_s)
+    assert len(joined.samples) == len(agent.samples) + len(customer.samples)
+    assert joined.clips_s == agent.clips_s + ((offset_s, offset_s + 1.5),)
+    assert [piece.source for piece in joined.pieces] == [_span(1.0, 3.0), _span(10.0, 12.0),
+                                                         _span(5.0, 6.5)]
+    assert len({piece.group for piece in joined.pieces}) == 3  # no utterance spans two parties
+    third = joined.pieces[2]
+    assert third.packed_start_s == pytest.approx(offset_s)
+    assert joined.piece_of_word(offset_s + 0.2, offset_s + 0.6) == third
+    assert third.to_call_time(offset_s + 0.2) == pytest.approx(5.2)
 
 
 @pytest.mark.parametrize(("start_after_s", "end_after_s", "expected"), [
