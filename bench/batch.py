@@ -6,8 +6,10 @@ Makes ``--calls`` distinct recordings from the sample calls (each copy gets a sm
 change, so every sha256 differs and nothing is skipped or cached), then prints:
 
 * calls/hour and × real time for ``process_batch`` at ``--concurrency``;
-* Prefect overhead per call: the same stages called directly vs. through ``process_batch``
-  (both one call at a time, fresh stores, same process, the model already loaded);
+* Prefect overhead per call, against the same stages called directly (fresh stores, same
+  process, the model already loaded), two ways: each call as its own ``process_call`` flow
+  run (as the API runs an upload), paired call by call; and ``--overhead-calls`` calls as
+  tasks of one ``process_batch`` run at concurrency 1 (as ``callcoach process`` runs them);
 * peak resident memory of this process (and of any worker processes).
 """
 
@@ -31,7 +33,7 @@ import soundfile as sf  # noqa: E402
 
 from flows.jobs import jobs_for  # noqa: E402
 from flows.outcomes import BatchSummary  # noqa: E402
-from flows.process import process_batch, process_call  # noqa: E402
+from flows.process import process_batch, process_call_in_process  # noqa: E402
 from flows.runners import task_runner  # noqa: E402
 from flows.runtime import Workspace  # noqa: E402
 from pipeline import analyze  # noqa: E402
@@ -84,8 +86,9 @@ def run_direct(path: Path, place: Workspace, config: Config) -> float:
 
 
 def run_call_flow(path: Path, place: Workspace) -> float:
+    """One call as its own process-call flow run, the way the API runs each upload."""
     started_s = time.perf_counter()
-    outcome = process_call(str(path), workspace=place.to_params())
+    outcome = process_call_in_process(str(path), workspace=place.to_params())
     if outcome["kind"] != "done":
         sys.exit(f"call did not complete: {outcome}")
     return time.perf_counter() - started_s
@@ -135,6 +138,10 @@ def main() -> None:
             direct_total_s += direct_s
             differences_s.append(flow_s - direct_s)
 
+        # The same recordings as tasks of one batch run, one at a time.
+        make_calls(n, root / "flow2", first_variant=100 + 2 * n)
+        in_batch_s = run_flow(root / "flow2", workspace_in(root / "flow2-ws"), concurrency=1)
+
         audio_s = make_calls(args.calls, root / "batch", first_variant=300)
         batch_s = run_flow(root / "batch", workspace_in(root / "batch-ws"),
                            concurrency=args.concurrency, dask=args.dask)
@@ -146,6 +153,9 @@ def main() -> None:
     print(f"direct pipeline: {direct_total_s / n:.2f} s/call; process-call flow overhead: "
           f"median {float(np.median(differences_s)):+.2f} s/call "
           f"(pairs: {', '.join(f'{d:+.2f}' for d in differences_s)})")
+    print(f"{n} calls as tasks of one batch run: {in_batch_s / n:.2f} s/call, overhead "
+          f"{(in_batch_s - direct_total_s) / n:+.2f} s/call (the run's own start and end "
+          "included)")
     print(f"peak memory: {own_mib:.0f} MiB this process, {children_mib:.0f} MiB largest child")
 
 

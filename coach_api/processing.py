@@ -36,7 +36,7 @@ def flow_processor(settings: ApiSettings, store) -> CallProcessor:
         os.environ.update(prefect_environment(os.environ))
         for key, value in PREFECT_STARTUP_TIMEOUT.items():
             os.environ.setdefault(key, value)
-        from flows.process import process_call
+        from flows.process import process_call_in_process
 
         call = store.get_call(call_id)
         location = settings.location()
@@ -48,8 +48,9 @@ def flow_processor(settings: ApiSettings, store) -> CallProcessor:
             ("customer_name", call.customer_name),
             ("started_at", call.started_at.isoformat() if call.started_at else None))
             if value is not None}
-        outcome = process_call(str(call.audio_path), metadata, agent_channel=call.agent_channel,
-                               workspace=workspace.to_params())
+        outcome = process_call_in_process(str(call.audio_path), metadata,
+                                          agent_channel=call.agent_channel,
+                                          workspace=workspace.to_params())
         logger.info("call %s processed: %s", call_id, outcome.get("kind"))
 
     return process

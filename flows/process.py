@@ -142,6 +142,18 @@ def process_call(path: str, metadata: dict[str, Any] | None = None, *,
     return outcome.to_json()
 
 
+def process_call_in_process(path: str, metadata: dict[str, Any] | None = None,
+                            **options: Any) -> dict[str, Any]:
+    """Run the process-call flow here, as the API does for each upload, without Prefect's
+    flow-run heartbeats: they let a server notice a run whose process died, which the store's
+    claims already handle (a dead owner's call is taken over), and ending each run waited for
+    the heartbeat thread's one-second sleep, about half a second a call."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        return process_call(path, metadata, **options)
+
+
 def _job(path: str, metadata: dict[str, Any], agent_channel: int | None) -> CallJob:
     from flows.jobs import job_for, metadata_values
 

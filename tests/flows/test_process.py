@@ -10,7 +10,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import tasks
 from flows.outcomes import BatchSummary, format_summary
-from flows.process import process_batch, process_call
+from flows.process import process_batch, process_call, process_call_in_process
 from flows.reprocess import reprocess_calls
 from flows.runtime import store_for
 from pipeline.errors import StoreError
@@ -133,3 +133,22 @@ def process_call_metadata(call_id: str):
     from pipeline.types import CallMetadata
 
     return CallMetadata(call_id=call_id)
+
+
+def test_a_call_run_in_process_has_no_heartbeat_thread_to_wait_for(tmp_path, workspace,
+                                                                    fake_stages, monkeypatch):
+    seen = []
+    original = fake_stages.transcribe
+
+    def noting(*args, **kwargs):
+        from prefect.settings import get_current_settings
+
+        seen.append(get_current_settings().flows.heartbeat_frequency)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr("flows.stages.transcribe", noting)
+    outcome = process_call_in_process(str(write_call(tmp_path / "h.wav", seed=31)),
+                                      workspace=workspace.to_params())
+    assert outcome["kind"] == "done"
+    assert seen == [None]
+    assert store_for(workspace).get_call(outcome["call_id"]).status is CallStatus.DONE
