@@ -195,12 +195,11 @@ def steps_under(plan: dict[int, tuple[int, str]], name: str) -> list[str]:
     return [detail for _step, (parent, detail) in plan.items() if parent == top]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # reads SQLite's plans
 def test_a_page_is_a_walk_down_the_queue_index(queue_store):
     """On SQLite: the calls with a report are read down the queue index in order, with no
     sort, and those without one from the index of calls not done. No statement of a listing
     reads a whole table, whatever the filter."""
-    if queue_store.engine.dialect.name != "sqlite":
-        pytest.skip("reads SQLite's query plans")
     walks = (QueueFilter(), QueueFilter(flagged=False), QueueFilter(min_severity="medium"),
              QueueFilter(reviewed=False))
     for wanted in walks:
