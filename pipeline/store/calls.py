@@ -17,7 +17,7 @@ from pipeline.errors import NotFoundError, StoreError
 from pipeline.store import audio
 from pipeline.store.database import Database, as_utc, utc_now
 from pipeline.store.records import CallRecord, CallStatus, InvalidMetadataError, Registration
-from pipeline.store.schema import CALL_ID_LENGTH, FINDING_TABLES, calls, reports
+from pipeline.store.schema import CALL_CONTEXT_TABLES, CALL_ID_LENGTH, calls, reports
 from pipeline.types import CallMetadata
 
 logger = logging.getLogger(__name__)
@@ -197,10 +197,9 @@ def _update_copies(connection: Connection, call_id: str, metadata: CallMetadata,
     then failed on a rerun) in step with the call, so searches and the queue agree with it."""
     connection.execute(update(reports).where(reports.c.call_id == call_id).values(
         call_started_at=started_at))
-    for table in FINDING_TABLES:
-        if "agent_id" in table.c:
-            connection.execute(update(table).where(table.c.call_id == call_id).values(
-                agent_id=metadata.agent_id, team=metadata.team, call_started_at=started_at))
+    for table in CALL_CONTEXT_TABLES:
+        connection.execute(update(table).where(table.c.call_id == call_id).values(
+            agent_id=metadata.agent_id, team=metadata.team, call_started_at=started_at))
 
 
 def _locked_call(connection: Connection, call_id: str) -> Row:

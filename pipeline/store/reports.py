@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Row, Text, cast, delete, func, select, update
 from pipeline.errors import CallcoachError, NotFoundError
 from pipeline.store.database import Database, as_utc, utc_now
 from pipeline.store.records import CallStatus, ReportRecord
-from pipeline.store.schema import FINDING_TABLES, calls, reports
+from pipeline.store.schema import CALL_CONTEXT_TABLES, FINDING_TABLES, calls, reports
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +196,6 @@ def _insert_findings(connection: Connection, call: Row, report_id: int,
         if not table_rows:
             continue
         extra = {"call_id": call.id, "report_id": report_id}
-        if "agent_id" in table.c:
+        if table in CALL_CONTEXT_TABLES:
             extra |= context
         connection.execute(table.insert(), [{**row, **extra} for row in table_rows])

@@ -194,3 +194,5 @@ redactions = Table(
 )
 
 FINDING_TABLES = (events, check_results, flags, coaching_items, redactions)
+# The finding tables that carry copies of the call's agent, team and start time.
+CALL_CONTEXT_TABLES = tuple(table for table in FINDING_TABLES if "agent_id" in table.c)
