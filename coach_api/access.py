@@ -14,12 +14,16 @@ and never the full recording.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from coach_api.errors import PermissionDeniedError
 from pipeline.errors import NotFoundError
 from pipeline.store import CallRecord
 from pipeline.store.users import Role, UserRecord
+
+T = TypeVar("T")
 
 
 class Action(enum.StrEnum):
@@ -82,14 +86,28 @@ def call_not_found(call_id: str) -> NotFoundError:
 
 def visible_call(store, user: UserRecord, call_id: str, action: Action) -> CallRecord:
     """The call, if the user may do ``action`` on it; 403 for the role, 404 out of scope."""
+    call, _ = _visible(user, call_id, action, lambda: (store.get_call(call_id), None))
+    return call
+
+
+def visible_call_with_report_json(store, user: UserRecord,
+                                  call_id: str) -> tuple[CallRecord, str | None]:
+    """:func:`visible_call` for viewing, with the current report's JSON text (None while it
+    has none) read in the same query."""
+    return _visible(user, call_id, Action.VIEW_CALL,
+                    lambda: store.call_with_report_json(call_id))
+
+
+def _visible(user: UserRecord, call_id: str, action: Action,
+             read: Callable[[], tuple[CallRecord, T]]) -> tuple[CallRecord, T]:
     require(user, action)
     try:
-        call = store.get_call(call_id)
+        call, extra = read()
     except NotFoundError:
         raise call_not_found(call_id) from None
     if not scope_for(user).contains(call):
         raise call_not_found(call_id)
-    return call
+    return call, extra
 
 
 def require_upload_team(user: UserRecord, team: str | None) -> str | None:

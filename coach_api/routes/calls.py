@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile, status
 from fastapi.responses import JSONResponse, Response
 
 from coach_api.access import Action, masks_personal_data, require, require_upload_team, \
-    scope_for, visible_call
+    scope_for, visible_call, visible_call_with_report_json
 from coach_api.deps import CurrentUser, QueueDep, SettingsDep, StoreDep
 from coach_api.errors import UploadTooLargeError
 from coach_api.masking import mask_report
 from coach_api.schemas import API_PREFIX, Accepted, CallOut, CallPage, QueueEntry, Report, Severity
 from coach_api.uploads import register_upload
-from pipeline.errors import ConflictError
+from pipeline.errors import ConflictError, NotFoundError
 from pipeline.store import CallStatus
 from pipeline.store.reviews import QueueFilter
 from pipeline.types import EventType
@@ -112,12 +113,15 @@ def get_call(call_id: str, user: CurrentUser, store: StoreDep) -> CallOut:
 @router.get("/{call_id}/report", summary="The call's current report", response_model=Report,
             responses={409: {"description": "the call is not analysed (yet)"}})
 def get_report(call_id: str, user: CurrentUser, store: StoreDep) -> Response:
-    call = visible_call(store, user, call_id, Action.VIEW_CALL)
+    # The busiest route: one query reads the call (for the access check) and the report.
+    call, report_json = visible_call_with_report_json(store, user, call_id)
     if call.status is not CallStatus.DONE:
         reason = f": {call.error}" if call.error else "; try again when its status is done"
         raise ConflictError(f"call {call.id!r} is {call.status.value}{reason}")
+    if report_json is None:
+        raise NotFoundError(f"call {call.id!r} has no report yet; `callcoach reprocess` makes one")
     if masks_personal_data(user):
-        document = store.latest_report(call.id).document
-        return JSONResponse(mask_report(document, customer_name=call.customer_name))
+        return JSONResponse(mask_report(json.loads(report_json),
+                                        customer_name=call.customer_name))
     # The database holds the report as JSON text already: hand it on unparsed.
-    return Response(store.latest_report_json(call.id), media_type="application/json")
+    return Response(report_json, media_type="application/json")

@@ -56,12 +56,21 @@ def parse_started_at(value: str | None) -> datetime | None:
         ) from exc
 
 
+def call_not_found(call_id: str) -> NotFoundError:
+    return NotFoundError(f"no call with id {call_id!r}; `callcoach calls list` shows the ids")
+
+
 def call_from_row(row: Row, *, audio_dir: Path) -> CallRecord:
-    values: dict[str, Any] = dict(row._mapping)
+    """The call in a row whose leading columns are the calls table's own (``select(calls,
+    ...)``); zipping their names costs a fraction of walking ``row._mapping``."""
+    values: dict[str, Any] = dict(zip(_CALL_COLUMN_NAMES, row))
     relpath = values.pop("audio_relpath")
     for name in ("started_at", "created_at", "updated_at"):
         values[name] = as_utc(values[name])
     return CallRecord(audio_path=audio_dir / relpath, **{**values, "status": CallStatus(values["status"])})
+
+
+_CALL_COLUMN_NAMES = tuple(column.name for column in calls.c)
 
 
 class CallOps(Database):
@@ -104,7 +113,7 @@ class CallOps(Database):
         with self.read() as connection:
             row = connection.execute(select(calls).where(calls.c.id == call_id)).first()
         if row is None:
-            raise NotFoundError(f"no call with id {call_id!r}; `callcoach calls list` shows the ids")
+            raise call_not_found(call_id)
         return call_from_row(row, audio_dir=self.audio_dir)
 
     def find_call_by_sha256(self, sha256: str) -> CallRecord | None:
@@ -205,7 +214,7 @@ def _update_copies(connection: Connection, call_id: str, metadata: CallMetadata,
 def _locked_call(connection: Connection, call_id: str) -> Row:
     row = connection.execute(select(calls).where(calls.c.id == call_id).with_for_update()).first()
     if row is None:
-        raise NotFoundError(f"no call with id {call_id!r}; `callcoach calls list` shows the ids")
+        raise call_not_found(call_id)
     return row
 
 

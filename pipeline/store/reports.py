@@ -9,11 +9,12 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import Connection, Row, Text, cast, delete, func, select, update
+from sqlalchemy import Connection, Row, Text, and_, cast, delete, func, select, update
 
 from pipeline.errors import CallcoachError, NotFoundError
+from pipeline.store.calls import call_from_row, call_not_found
 from pipeline.store.database import Database, as_utc, utc_now
-from pipeline.store.records import CallStatus, ReportRecord
+from pipeline.store.records import CallRecord, CallStatus, ReportRecord
 from pipeline.store.schema import CALL_CONTEXT_TABLES, FINDING_TABLES, calls, reports
 
 logger = logging.getLogger(__name__)
@@ -164,16 +165,19 @@ class ReportOps(Database):
             raise _no_report(call_id)
         return report_from_row(row)
 
-    def latest_report_json(self, call_id: str) -> str:
-        """The call's current report as the JSON text the database holds, for handing on
-        without parsing it and writing it out again."""
-        query = select(cast(reports.c.document, Text)).where(reports.c.call_id == call_id,
-                                                             reports.c.is_current)
+    def call_with_report_json(self, call_id: str) -> tuple[CallRecord, str | None]:
+        """The call and its current report as the JSON text the database holds (None while it
+        has none), in one query: the report route hands the text on without parsing it and
+        writing it out again."""
+        report_json = cast(reports.c.document, Text).label("report_json")
+        query = (select(calls, report_json)
+                 .outerjoin(reports, and_(reports.c.call_id == calls.c.id, reports.c.is_current))
+                 .where(calls.c.id == call_id))
         with self.read() as connection:
-            text = connection.execute(query).scalar()
-        if text is None:
-            raise _no_report(call_id)
-        return text
+            row = connection.execute(query).first()
+        if row is None:
+            raise call_not_found(call_id)
+        return call_from_row(row, audio_dir=self.audio_dir), row.report_json
 
     def report_versions(self, call_id: str) -> list[ReportRecord]:
         """Every stored version of a call's report, oldest first."""

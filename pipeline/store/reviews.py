@@ -150,29 +150,16 @@ class ReviewsOps(Database):
         query = _in_scope(query, agent_ids=None, teams=scope_teams)
         with self.read() as connection:
             rows = connection.execute(query).all()
-        return [(self._call_part(row), row.q_document) for row in rows]
-
-    def _call_part(self, row) -> CallRecord:
-        # The call's own columns lead each row (``select(calls, ...)``); zipping their names
-        # costs a fraction of walking ``row._mapping``, which shows on a page of 200.
-        values = dict(zip(_CALL_COLUMNS, row))
-        return call_from_row(_Mapped(values), audio_dir=self.audio_dir)
+        return [(call_from_row(row, audio_dir=self.audio_dir), row.q_document) for row in rows]
 
     def _queue_item(self, row, reviewed: Row | None) -> QueueItem:
-        return QueueItem(call=self._call_part(row), worst_severity=_SEVERITY_NAME.get(row.q_rank),
+        return QueueItem(call=call_from_row(row, audio_dir=self.audio_dir),
+                         worst_severity=_SEVERITY_NAME.get(row.q_rank),
                          flag_count=int(row.q_flags), score_overall=row.q_score,
                          review_count=reviewed.count if reviewed else 0,
                          last_reviewed_at=as_utc(reviewed.last_at) if reviewed else None)
 
 
-class _Mapped:
-    """Enough of a Row for :func:`call_from_row`: a ``_mapping`` of the call's own columns."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self._mapping = values
-
-
-_CALL_COLUMNS = tuple(column.name for column in calls.c)
 _SEVERITY_NAME = {rank: name for name, rank in SEVERITY_RANK.items()}
 _NO_FLAGS = literal_column("0", Integer)
 

@@ -102,7 +102,7 @@ def test_a_killed_batch_completes_on_rerun(clips, tmp_path, store_url):
 
     rerun = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=400)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-    assert (f"3 call(s)" in rerun.stdout and f"{3 - done_before} done" in rerun.stdout
+    assert ("3 call(s)" in rerun.stdout and f"{3 - done_before} done" in rerun.stdout
             and f"{done_before} skipped" in rerun.stdout), rerun.stdout
     with Store.open(store_url, audio_dir=home / "audio") as store:
         calls = store.list_calls()

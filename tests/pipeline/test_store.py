@@ -280,12 +280,17 @@ def test_a_write_does_not_wait_for_an_open_read(store, database_url, tmp_path):
     assert store.get_call(call.id).status is CallStatus.PROCESSING
 
 
-def test_the_stored_report_text_is_the_report(store, tmp_path):
+def test_the_stored_report_text_is_the_current_report(store, tmp_path):
     call = store.register_call(audio_file(tmp_path, "c.opus", b"x"), metadata("c")).call
-    with pytest.raises(NotFoundError, match="no report yet"):
-        store.latest_report_json(call.id)
+    assert store.call_with_report_json(call.id) == (call, None)
     store.save_report(call.id, sample_report(call.id))
-    assert json.loads(store.latest_report_json(call.id)) == store.latest_report(call.id).document
+    store.save_report(call.id, {**sample_report(call.id), "score": 12.5})
+    done, report_json = store.call_with_report_json(call.id)
+    assert done == store.get_call(call.id) and done.status is CallStatus.DONE
+    assert json.loads(report_json) == store.latest_report(call.id).document
+    assert json.loads(report_json)["score"] == 12.5
+    with pytest.raises(NotFoundError, match="no call with id 'nope'"):
+        store.call_with_report_json("nope")
 
 
 def test_update_call_metadata_replaces_it_until_the_call_is_done(store, tmp_path):
