@@ -131,7 +131,10 @@ class ReviewsOps(Database):
         ``reports``, and the few calls without one, which rank as no flags and no score.
         """
         arms = (_reported_calls(wanted), _unreported_calls(wanted))
-        page = union_all(*arms)
+        if self.engine.dialect.name == "sqlite":
+            page = union_all(*arms)  # SQLite merges the two arms, each walked in order
+        else:
+            page = union_all(*(_queue_top(arm, limit + offset) for arm in arms))
         page = page.order_by(*_queue_order(page)).limit(limit).offset(offset)
         with self.read() as connection:
             rows = connection.execute(page).all()
@@ -194,7 +197,16 @@ def _unreported_calls(wanted: QueueFilter) -> Select:
     return _call_filters(query, wanted)
 
 
-def _queue_order(page: CompoundSelect) -> list[Any]:
+def _queue_top(arm: Select, reach: int) -> Select:
+    """The first ``reach`` rows of one arm of the queue, in queue order. PostgreSQL plans a
+    UNION ALL arm that joins two tables on its own, blind to the order wanted of the union,
+    so without an order and a limit of its own the arm sorts every report to find a page
+    (34 ms against 2 ms at 20,000 calls). SQLite needs no help, and would take twice as long."""
+    top = arm.order_by(*_queue_order(arm)).limit(reach).subquery()
+    return select(*top.c)
+
+
+def _queue_order(page: Select | CompoundSelect) -> list[Any]:
     """Worst flag, then most flags, then lowest score (unscored last), then newest call
     (undated last, and dated as when its report was saved); the call id keeps pages apart
     where all of that ties. Each term is one of the queue index's, in its direction: SQLite,

@@ -7,6 +7,7 @@ On SQLite and (when CALLCOACH_TEST_POSTGRES_URL is set) PostgreSQL.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -174,8 +175,8 @@ def test_reviews_are_counted_on_the_page(queue_store):
     assert (untouched.review_count, untouched.last_reviewed_at) == (0, None)
 
 
-def query_plans(store: Store, wanted: QueueFilter) -> list[dict[int, tuple[int, str]]]:
-    """SQLite's plan of each statement a listing runs: step id → (parent id, what it does)."""
+def listing_statements(store: Store, wanted: QueueFilter) -> list[tuple[str, object]]:
+    """Each SELECT a listing runs, with its parameters."""
     statements = []
 
     def record(_connection, _cursor, statement, parameters, *_):
@@ -184,10 +185,16 @@ def query_plans(store: Store, wanted: QueueFilter) -> list[dict[int, tuple[int, 
     sa.event.listen(store.engine, "before_cursor_execute", record)
     store.review_queue(wanted, limit=5, offset=5)
     sa.event.remove(store.engine, "before_cursor_execute", record)
+    return [(statement, parameters) for statement, parameters in statements
+            if statement.lstrip().startswith("SELECT")]
+
+
+def query_plans(store: Store, wanted: QueueFilter) -> list[dict[int, tuple[int, str]]]:
+    """SQLite's plan of each statement a listing runs: step id → (parent id, what it does)."""
     with store.engine.connect() as connection:
         return [{row.id: (row.parent, row.detail) for row in connection.exec_driver_sql(
-            "EXPLAIN QUERY PLAN " + statement, parameters)} for statement, parameters in statements
-            if statement.lstrip().startswith("SELECT")]
+            "EXPLAIN QUERY PLAN " + statement, parameters)}
+            for statement, parameters in listing_statements(store, wanted)]
 
 
 def steps_under(plan: dict[int, tuple[int, str]], name: str) -> list[str]:
@@ -215,6 +222,35 @@ def test_a_page_is_a_walk_down_the_queue_index(queue_store):
                       for _parent, detail in plan.values()
                       if detail.removeprefix("SCAN ") in metadata.tables]
         assert full_scans == [], wanted
+
+
+def plan_paths(node: dict, above: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every root-to-leaf path of a PostgreSQL JSON plan, as node types (index scans with
+    their index: "Index Only Scan ix_reports_queue")."""
+    here = (*above, " ".join(filter(None, (node["Node Type"], node.get("Index Name")))))
+    children = node.get("Plans", [])
+    if not children:
+        yield here
+    for child in children:
+        yield from plan_paths(child, here)
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # reads its plans
+def test_on_postgresql_a_page_reads_the_queue_index_only_as_far_as_the_page(queue_store):
+    """PostgreSQL plans each arm of the union on its own: the arm of reported calls must stop
+    at the page's end (a Limit of its own above its walk down the queue index) rather than
+    join and sort every current report. Sequential scans are off so that the plan shows what
+    a large store gets, not what suits the test's few rows."""
+    (page, parameters), *_ = listing_statements(queue_store, QueueFilter())
+    with queue_store.engine.begin() as connection:
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        [[plan]] = connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + page, parameters).one()
+    walks = [path for path in plan_paths(plan["Plan"])
+             if path[-1].endswith(QUEUE_INDEXES["reports"])]
+    assert walks, list(plan_paths(plan["Plan"]))
+    for path in walks:
+        union = max(n for n, step in enumerate(path) if step.endswith("Append"))
+        assert "Limit" in path[union + 1:], path
 
 
 def insert_at_0002(engine: sa.Engine) -> None:
