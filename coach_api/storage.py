@@ -83,8 +83,7 @@ class ApiStore(Store, UsersOps, ReviewsOps):
     def __init__(self, engine, *, token_cache_s: float = DEFAULT_TOKEN_CACHE_S,
                  **options) -> None:
         super().__init__(engine, **options)
-        is_sqlite = engine.url.get_backend_name() == "sqlite"
-        self._serial = threading.Lock() if is_sqlite else nullcontext()
+        self._serial = threading.Lock() if self.is_sqlite else nullcontext()
         self._tokens = TokenCache(ttl_s=token_cache_s)
 
     @contextmanager

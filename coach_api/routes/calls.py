@@ -16,8 +16,9 @@ from coach_api.errors import UploadTooLargeError
 from coach_api.masking import mask_report
 from coach_api.schemas import API_PREFIX, Accepted, CallOut, CallPage, QueueEntry, Report, Severity
 from coach_api.uploads import register_upload
-from pipeline.errors import ConflictError, NotFoundError
+from pipeline.errors import ConflictError
 from pipeline.store import CallStatus
+from pipeline.store.reports import report_not_found
 from pipeline.store.reviews import QueueFilter
 from pipeline.types import EventType
 
@@ -119,7 +120,7 @@ def get_report(call_id: str, user: CurrentUser, store: StoreDep) -> Response:
         reason = f": {call.error}" if call.error else "; try again when its status is done"
         raise ConflictError(f"call {call.id!r} is {call.status.value}{reason}")
     if report_json is None:
-        raise NotFoundError(f"call {call.id!r} has no report yet; `callcoach reprocess` makes one")
+        raise report_not_found(call.id)
     if masks_personal_data(user):
         return JSONResponse(mask_report(json.loads(report_json),
                                         customer_name=call.customer_name))

@@ -111,6 +111,10 @@ class Database:
     def engine(self) -> Engine:
         return self._engine
 
+    @property
+    def is_sqlite(self) -> bool:
+        return self._engine.url.get_backend_name() == "sqlite"
+
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A connection inside one transaction that may write: committed on success, rolled

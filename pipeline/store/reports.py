@@ -15,7 +15,8 @@ from pipeline.errors import CallcoachError, NotFoundError
 from pipeline.store.calls import call_from_row, call_not_found
 from pipeline.store.database import Database, as_utc, utc_now
 from pipeline.store.records import CallRecord, CallStatus, ReportRecord
-from pipeline.store.schema import CALL_CONTEXT_TABLES, FINDING_TABLES, calls, reports
+from pipeline.store.schema import (CALL_CONTEXT_TABLES, CURRENT_REPORT, FINDING_TABLES, calls,
+                                   reports)
 
 logger = logging.getLogger(__name__)
 
@@ -158,11 +159,11 @@ class ReportOps(Database):
 
     def latest_report(self, call_id: str) -> ReportRecord:
         query = select(*REPORT_RECORD_COLUMNS).where(reports.c.call_id == call_id,
-                                                     reports.c.is_current)
+                                                     CURRENT_REPORT)
         with self.read() as connection:
             row = connection.execute(query).first()
         if row is None:
-            raise _no_report(call_id)
+            raise report_not_found(call_id)
         return report_from_row(row)
 
     def call_with_report_json(self, call_id: str) -> tuple[CallRecord, str | None]:
@@ -171,7 +172,7 @@ class ReportOps(Database):
         writing it out again."""
         report_json = cast(reports.c.document, Text).label("report_json")
         query = (select(calls, report_json)
-                 .outerjoin(reports, and_(reports.c.call_id == calls.c.id, reports.c.is_current))
+                 .outerjoin(reports, and_(reports.c.call_id == calls.c.id, CURRENT_REPORT))
                  .where(calls.c.id == call_id))
         with self.read() as connection:
             row = connection.execute(query).first()
@@ -187,7 +188,7 @@ class ReportOps(Database):
             return [report_from_row(row) for row in connection.execute(query)]
 
 
-def _no_report(call_id: str) -> NotFoundError:
+def report_not_found(call_id: str) -> NotFoundError:
     return NotFoundError(f"call {call_id!r} has no report yet (is it processed? "
                          "`callcoach calls show` tells its status)")
 

@@ -131,7 +131,7 @@ class ReviewsOps(Database):
         ``reports``, and the few calls without one, which rank as no flags and no score.
         """
         arms = (_reported_calls(wanted), _unreported_calls(wanted))
-        if self.engine.dialect.name == "sqlite":
+        if self.is_sqlite:
             page = union_all(*arms)  # SQLite merges the two arms, each walked in order
         else:
             page = union_all(*(_queue_top(arm, limit + offset) for arm in arms))
@@ -147,7 +147,7 @@ class ReviewsOps(Database):
                         ) -> list[tuple[CallRecord, Mapping[str, Any]]]:
         """An agent's calls that have a report, each with its current report, oldest first."""
         query = (select(calls, reports.c.document.label("q_document"))
-                 .join(reports, (reports.c.call_id == calls.c.id) & reports.c.is_current)
+                 .join(reports, (reports.c.call_id == calls.c.id) & CURRENT_REPORT)
                  .where(calls.c.agent_id == agent_id)
                  .order_by(calls.c.started_at, calls.c.created_at))
         query = _in_scope(query, agent_ids=None, teams=scope_teams)
