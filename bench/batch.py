@@ -79,8 +79,8 @@ def run_direct(path: Path, place: Workspace, config: Config) -> float:
         transcriber = analyze.get_transcriber(call_config.transcription,
                                               Path(place.model_cache_dir))
         transcript = analyze.transcribe_call(audio, acoustics, transcriber)
-        report = analyze.build_report(audio, call.metadata, acoustics, transcript,
-                                      config=call_config)
+        report = analyze.report_call(audio, call.metadata, acoustics, transcript,
+                                     config=call_config)
         store.save_report(call.id, report)
     return time.perf_counter() - started_s
 

@@ -103,9 +103,9 @@ def analyse_claimed(call: CallRecord, *, path: str, workspace: Workspace, config
     try:
         transcript = tasks.cached_transcribe(workspace)(
             str(call.audio_path), call.sha256, config, workspace.model_cache_dir)
-        report = stages.build_report(call.audio_path, call.metadata, transcript,
-                                     sha256=call.sha256, config=config,
-                                     rubric_path=rubric_path)
+        report = stages.report_cached_call(call.audio_path, call.metadata, transcript,
+                                           sha256=call.sha256, config=config,
+                                           rubric_path=rubric_path)
         tasks.save_report(call.id, report, workspace=workspace)
     except (CallcoachError, OSError) as exc:
         return _record_failure(call, path=path, workspace=workspace, error=exc)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import analyze, report
+from pipeline.call_report import CallReport, TranscriptTurn
 from pipeline.config import Config
 from pipeline.decode import decode_call
 from pipeline.types import Acoustics, CallAudio, CallMetadata
@@ -50,7 +51,7 @@ def transcribe(audio_path: Path, *, sha256: str, config: Config,
     audio, acoustics = analysed_call(audio_path, sha256=sha256, config=config)
     transcriber = analyze.get_transcriber(config.transcription, Path(model_cache_dir))
     transcript = analyze.transcribe_call(audio, acoustics, transcriber)
-    return report.transcript_to_json(transcript)
+    return [turn.model_dump(mode="json") for turn in report.transcript_turns(transcript)]
 
 
 @functools.lru_cache(maxsize=8)
@@ -65,13 +66,15 @@ def rubric_at(path: str | None) -> Any:
     return None if path is None else _rubric(path, Path(path).stat().st_mtime_ns)
 
 
-def build_report(audio_path: Path, metadata: CallMetadata, transcript: list[dict[str, Any]], *,
-                 sha256: str, config: Config, rubric_path: str | None = None) -> dict[str, Any]:
-    """The JSON report of one call from its audio and (cached) transcript."""
+def report_cached_call(audio_path: Path, metadata: CallMetadata,
+                       transcript: list[dict[str, Any]], *, sha256: str, config: Config,
+                       rubric_path: str | None = None) -> CallReport:
+    """The report of one call from its audio and (cached) transcript rows."""
     try:
         audio, acoustics = analysed_call(audio_path, sha256=sha256, config=config)
-        return analyze.build_report(audio, metadata, acoustics,
-                                    report.transcript_from_json(transcript),
-                                    config=config, rubric=rubric_at(rubric_path))
+        turns = tuple(TranscriptTurn.model_validate(row) for row in transcript)
+        return analyze.report_call(audio, metadata, acoustics,
+                                   report.transcript_from_turns(turns),
+                                   config=config, rubric=rubric_at(rubric_path))
     finally:
         forget_call(sha256=sha256, config=config)

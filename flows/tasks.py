@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import stages
 from flows.runtime import Workspace, store_for
+from pipeline.call_report import CallReport
 from pipeline.config import Config
 from pipeline.errors import StoreError
 from pipeline.store import Registration, ReportRecord
@@ -71,6 +73,7 @@ def cached_transcribe(workspace: Workspace):
 
 
 @task(name="save-report", cache_policy=NO_CACHE, **_RETRYING)
-def save_report(call_id: str, report: dict[str, Any], *, workspace: Workspace) -> ReportRecord:
+def save_report(call_id: str, report: CallReport | Mapping[str, Any], *,
+                workspace: Workspace) -> ReportRecord:
     """Store the report, its findings and the call's ``done`` status in one transaction."""
     return store_for(workspace).save_report(call_id, report)

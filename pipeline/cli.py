@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pipeline import config as config_module
 from pipeline.errors import CallcoachError, ConfigError, InvalidAudioError
-from pipeline.summary import format_summary
+from pipeline.summary import summarise_report
 from pipeline.types import CallMetadata
 
 logger = logging.getLogger(__name__)
@@ -106,9 +106,9 @@ def run_analyze(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             worst = max(worst, EXIT_BAD_INPUT)
             continue
-        print(format_summary(report))
+        print(summarise_report(report))
         if args.json:
-            _write_json(report, _json_target(args.json, path, many=len(args.calls) > 1))
+            _write_json(report.to_json(), _json_target(args.json, path, many=len(args.calls) > 1))
     return worst
 
 

@@ -79,9 +79,9 @@ def run_show(args: argparse.Namespace) -> int:
     print(format_call_line(call))
     print(f"audio: {call.audio_path} (from {call.source_path})")
     if current is not None:
-        from pipeline.summary import format_summary
+        from pipeline.summary import summarise_report
 
         print(f"report v{current.version} of {len(versions)}, rubric {current.rubric_version}, "
               f"config {current.config_digest}")
-        print(format_summary(dict(current.document)))
+        print(summarise_report(current.report))
     return EXIT_OK

@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, Response
 from coach_api.access import Action, visible_call
 from coach_api.clips import render_clip
 from coach_api.deps import CurrentUser, StoreDep
+from pipeline.call_report import CallReport
 from pipeline.errors import NotFoundError
 
 router = APIRouter(prefix="/calls", tags=["audio"])
@@ -22,16 +23,16 @@ AUDIO_TYPES = {".opus": "audio/ogg", ".ogg": "audio/ogg", ".flac": "audio/flac",
                ".webm": "audio/webm"}
 
 
-def finding_span(report, finding_id: str) -> tuple[float, float]:
+def finding_span(report: CallReport, finding_id: str) -> tuple[float, float]:
     """``(start_s, end_s)`` of an event (``ev-N``) or of a check's first piece of evidence."""
-    for event in report.get("events") or ():
-        if event.get("id") == finding_id:
-            return float(event["start"]), float(event["end"])
-    check = (report.get("checks") or {}).get(finding_id)
-    evidence = (check or {}).get("evidence") or ()
-    if evidence and evidence[0].get("start") is not None:
-        start_s = float(evidence[0]["start"])
-        return start_s, float(evidence[0].get("end") or start_s)
+    for event in report.events:
+        if event.id == finding_id:
+            return event.start, event.end
+    check = report.checks.get(finding_id)
+    evidence = check.evidence if check is not None else ()
+    if evidence and evidence[0].start is not None:
+        start_s = evidence[0].start
+        return start_s, evidence[0].end or start_s
     raise NotFoundError(f"the call has no event or evidenced check {finding_id!r}")
 
 
@@ -56,7 +57,7 @@ def get_clip(call_id: str, event_id: str, user: CurrentUser, store: StoreDep,
     """``event_id`` is an event id (``ev-N``) or a check id, whose first evidence is cut."""
     call = visible_call(store, user, call_id, Action.CLIP)
     try:
-        report = store.latest_report(call.id).document
+        report = store.latest_report(call.id).report
     except NotFoundError:
         raise NotFoundError(f"call {call.id!r} has no report, so no findings yet") from None
     start_s, end_s = finding_span(report, event_id)

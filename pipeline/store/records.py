@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping
 
+from pipeline.call_report import CallReport, read_report
 from pipeline.errors import CallcoachError
 from pipeline.types import CallMetadata
 
@@ -72,7 +73,12 @@ class ReportRecord:
     rubric_version: str | None
     config_digest: str
     created_at: datetime
-    document: Mapping[str, Any] = field(repr=False)
+    document: Mapping[str, Any] = field(repr=False)  # the JSON as stored
+
+    @property
+    def report(self) -> CallReport:
+        """The stored report, typed and upgraded to this version's schema."""
+        return read_report(self.document)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
