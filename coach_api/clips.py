@@ -71,7 +71,7 @@ def render_clip(audio_path: Path, *, agent_channel: int, start_s: float, end_s: 
     from pipeline.config import DecodeConfig
     from pipeline.decode import decode_call
 
-    audio = decode_call(audio_path, config=DecodeConfig(agent_channel=agent_channel))
+    audio = decode_call(audio_path, config=DecodeConfig(), agent_channel=agent_channel)
     window = clip_window(start_s, end_s, pad_s=pad_s, duration_s=audio.duration_s)
     clip = cut(audio.samples, sample_rate_hz=audio.sample_rate_hz, window=window)
     clip = bleep(clip, sample_rate_hz=audio.sample_rate_hz, offset_s=window.start_s,

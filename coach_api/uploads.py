@@ -16,12 +16,13 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import BinaryIO
 
 from coach_api.errors import UnsupportedMediaError, UploadTooLargeError
+from pipeline.call_files import AUDIO_SUFFIXES, call_id_from_name
 from pipeline.errors import InvalidAudioError
 
 logger = logging.getLogger(__name__)
 
 CHUNK_BYTES = 1 << 20
-SUFFIXES = (".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a", ".webm")
+SUFFIXES = AUDIO_SUFFIXES
 
 
 def _is_mp3(head: bytes) -> bool:
@@ -36,6 +37,7 @@ _SIGNATURES = {
     ".opus": lambda head: head[:4] == b"OggS",
     ".mp3": _is_mp3,
     ".m4a": lambda head: head[4:8] == b"ftyp",
+    ".aac": lambda head: len(head) > 1 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0,  # ADTS
     ".webm": lambda head: head[:4] == b"\x1a\x45\xdf\xa3",
 }
 
@@ -54,12 +56,6 @@ def upload_suffix(filename: str | None) -> str:
         raise UnsupportedMediaError(f"file type {suffix or '(none)'!r} is not accepted; "
                                     f"upload one of {', '.join(SUFFIXES)}")
     return suffix
-
-
-def call_id_from_name(filename: str | None) -> str:
-    """A readable call id from the client's file name: letters, digits, - and _ only."""
-    stem = PureWindowsPath(PurePosixPath(filename or "").name).name.split(".")[0]
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-")[:64] or "call"
 
 
 def save_upload(source: BinaryIO, *, suffix: str, folder: Path, max_bytes: int) -> Path:

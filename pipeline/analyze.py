@@ -96,9 +96,11 @@ def report_call(audio: CallAudio, metadata: CallMetadata, acoustics: Acoustics,
 
 
 def analyze_call(path: Path, metadata: CallMetadata, *, config: Config,
-                 transcriber=None, rubric: Rubric | None = None) -> CallReport:  # noqa: ANN001
-    """Decode, analyse, transcribe (when a transcriber is given) and report one call."""
-    audio = decode_call(path, config=config.decode)
+                 transcriber=None, rubric: Rubric | None = None,  # noqa: ANN001
+                 agent_channel: int | None = None) -> CallReport:
+    """Decode, analyse, transcribe (when a transcriber is given) and report one call;
+    ``agent_channel`` None takes the config's default."""
+    audio = decode_call(path, config=config.decode, agent_channel=agent_channel)
     acoustics = analyze_acoustics(audio, config)
     transcript = transcribe_call(audio, acoustics, transcriber) if transcriber else ()
     return report_call(audio, metadata, acoustics, transcript, config=config, rubric=rubric)

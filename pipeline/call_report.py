@@ -17,14 +17,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pipeline.errors import CallcoachError
+from pipeline.errors import InvalidReportError
 
 SCHEMA_VERSION = 2
 SpeakerName = Literal["agent", "customer"]
-
-
-class InvalidReportError(CallcoachError):
-    """A report lacks what every report has (schema_version, config digest) or is malformed."""
 
 
 class Severity(enum.StrEnum):

@@ -14,12 +14,12 @@ import argparse
 import json
 import logging
 import os
-import re
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
 from pipeline import config as config_module
+from pipeline.call_files import call_id_from_name
 from pipeline.errors import CallcoachError, ConfigError, InvalidAudioError
 from pipeline.summary import summarise_report
 from pipeline.types import CallMetadata
@@ -98,7 +98,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     transcriber = None if args.no_transcript else get_transcriber(config.transcription, data_home())
     worst = EXIT_OK
     for path in args.calls:
-        metadata = CallMetadata(call_id=call_id_from_path(path), agent_id=args.agent_id,
+        metadata = CallMetadata(call_id=call_id_from_name(path.name), agent_id=args.agent_id,
                                 customer_name=args.customer_name)
         try:
             report = analyze_call(path, metadata, config=config, transcriber=transcriber)
@@ -115,12 +115,6 @@ def run_analyze(args: argparse.Namespace) -> int:
 def data_home() -> Path:
     """The data directory: ``$CALLCOACH_HOME``, else ``./.callcoach`` (models, store, audio)."""
     return Path(os.environ.get("CALLCOACH_HOME") or ".callcoach").resolve()
-
-
-def call_id_from_path(path: Path) -> str:
-    """A readable id from the file name: the stem, with anything unusual replaced."""
-    stem = path.name.split(".")[0] or "call"
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", stem)[:64]
 
 
 def _json_target(out: Path, call: Path, *, many: bool) -> Path:

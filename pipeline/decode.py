@@ -28,8 +28,11 @@ STEREO_HINT = (
 )
 
 
-def decode_call(path: Path, *, config: DecodeConfig) -> CallAudio:
+def decode_call(path: Path, *, config: DecodeConfig, agent_channel: int | None = None) -> CallAudio:
     """Read ``path`` and return both parties' channels resampled to ``ANALYSIS_RATE_HZ``.
+
+    ``agent_channel`` is a fact about this call (its metadata); None takes the config's
+    default, the channel a site's recorder gives the agent.
 
     Raises InvalidAudioError, with the fix in its message, for anything that is not a
     two-channel audio recording callcoach can analyse.
@@ -45,7 +48,7 @@ def decode_call(path: Path, *, config: DecodeConfig) -> CallAudio:
         sample_rate_hz=ANALYSIS_RATE_HZ,
         source_sample_rate_hz=source_rate_hz,
         source_format=source_format,
-        agent_channel=config.agent_channel,
+        agent_channel=config.agent_channel if agent_channel is None else agent_channel,
     )
 
 

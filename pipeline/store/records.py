@@ -9,12 +9,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from pipeline.call_report import CallReport, read_report
-from pipeline.errors import CallcoachError
+from pipeline.errors import ErrorKind
 from pipeline.types import CallMetadata
-
-
-class InvalidMetadataError(CallcoachError):
-    """Metadata given with a call is malformed (a start time that is not ISO 8601, say)."""
 
 
 class CallStatus(enum.StrEnum):
@@ -41,7 +37,7 @@ class CallRecord:
     duration_s: float | None
     status: CallStatus
     error: str | None
-    error_kind: str | None
+    error_kind: ErrorKind | None  # why it failed, for failed calls
     claimed_by: str | None
     created_at: datetime
     updated_at: datetime

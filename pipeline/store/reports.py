@@ -11,9 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Text, and_, cast, delete, func, select, update
 
-from pipeline.call_report import (SCHEMA_VERSION, CallReport, InvalidReportError, Severity,
-                                  read_report, upgrade)
-from pipeline.errors import NotFoundError
+from pipeline.call_report import SCHEMA_VERSION, CallReport, Severity, read_report, upgrade
+from pipeline.errors import InvalidReportError, NotFoundError
 from pipeline.store.calls import call_from_row, call_not_found
 from pipeline.store.database import Database, as_utc, utc_now
 from pipeline.store.records import CallRecord, CallStatus, ReportRecord

@@ -152,3 +152,19 @@ def test_a_call_run_in_process_has_no_heartbeat_thread_to_wait_for(tmp_path, wor
     assert outcome["kind"] == "done"
     assert seen == [None]
     assert store_for(workspace).get_call(outcome["call_id"]).status is CallStatus.DONE
+
+
+def test_the_agent_channel_travels_beside_the_config(inbox, workspace, fake_stages):
+    """Calls analysed with the same thresholds carry the same config digest, whichever
+    channel their agent is on; the channel still decides the transcript cache entry."""
+    from flows.tasks import transcript_cache_key
+    from pipeline.config import Config
+
+    run_batch([inbox], workspace)
+    store = store_for(workspace)
+    assert store.get_call("call-1").agent_channel == 1
+    digests = {store.latest_report(f"call-{seed}").report.config.digest for seed in range(3)}
+    assert digests == {Config().digest}
+    keys = {transcript_cache_key(None, {"sha256": "s", "config": Config(), "agent_channel": channel})
+            for channel in (0, 1)}
+    assert len(keys) == 2
