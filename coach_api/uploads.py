@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from coach_api.errors import UnsupportedMediaError, UploadTooLargeError
 from pipeline.call_files import AUDIO_SUFFIXES, call_id_from_name
 from pipeline.errors import InvalidAudioError
+
+if TYPE_CHECKING:
+    from pipeline.decode import AudioProbe
 
 logger = logging.getLogger(__name__)
 
@@ -40,12 +41,6 @@ _SIGNATURES = {
     ".aac": lambda head: len(head) > 1 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0,  # ADTS
     ".webm": lambda head: head[:4] == b"\x1a\x45\xdf\xa3",
 }
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AudioProbe:
-    channels: int
-    duration_s: float
 
 
 def upload_suffix(filename: str | None) -> str:
@@ -92,26 +87,6 @@ def _copy_limited(chunks: Iterable[bytes], out: BinaryIO, *, max_bytes: int, suf
         raise InvalidAudioError("the upload is empty; attach the call recording")
 
 
-def probe_audio(path: Path) -> AudioProbe:
-    """Channels and duration of the first audio stream, from the container (no full decode)."""
-    import av
-
-    try:
-        with av.open(str(path)) as container:
-            stream = next((s for s in container.streams if s.type == "audio"), None)
-            if stream is None:
-                raise InvalidAudioError("the file holds no audio stream")
-            channels = stream.codec_context.channels
-            if stream.duration is not None and stream.time_base is not None:
-                duration_s = float(stream.duration * stream.time_base)
-            else:
-                duration_s = (container.duration or 0) / av.time_base
-    except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        raise InvalidAudioError("the file cannot be read as audio; upload a wav, flac, ogg/opus, "
-                                "mp3 or m4a recording") from exc
-    return AudioProbe(channels=channels, duration_s=duration_s)
-
-
 def check_audio(probe: AudioProbe, *, max_duration_s: float) -> None:
     """Refuse what analysis would refuse anyway: not two channels, empty, or too long."""
     if probe.channels != 2:
@@ -137,6 +112,8 @@ def register_upload(store, source: BinaryIO, *, filename: str | None, metadata_f
     suffix = upload_suffix(filename)
     saved = save_upload(source, suffix=suffix, folder=uploads_dir, max_bytes=max_bytes)
     try:
+        from pipeline.decode import probe_audio  # the decoder loads with the first upload
+
         check_audio(probe_audio(saved), max_duration_s=max_duration_s)
         call_id = metadata_fields.pop("call_id", None) or call_id_from_name(filename)
         metadata = CallMetadata(call_id=call_id, **metadata_fields)

@@ -146,6 +146,28 @@ def process_call(path: str, metadata: dict[str, Any] | None = None, *,
     return outcome.to_json()
 
 
+@flow(name="analyse-stored-call")
+def analyse_stored_call_flow(call_id: str, *, workspace: dict[str, str] | None = None,
+                             config: dict[str, Any] | None = None,
+                             rubric: str | None = None) -> dict[str, Any]:
+    """A call already in the store (an upload) → its report, with the stored metadata."""
+    place = Workspace.from_params(workspace)
+    store = store_for(place)
+    call = store.get_call(call_id)
+    path = str(call.audio_path)
+    if call.status is CallStatus.DONE:
+        outcome = Outcome(path=path, call_id=call.id, kind=OutcomeKind.SKIPPED,
+                          reason=f"already processed as {call.id}")
+    elif failed_for_good(call):
+        outcome = Outcome(path=path, call_id=call.id, kind=OutcomeKind.FAILED, reason=call.error)
+    elif not store.claim_call(call.id, owner=claim_owner()):
+        outcome = Outcome(path=path, call_id=call.id, kind=OutcomeKind.SKIPPED, reason=BUSY)
+    else:
+        outcome = analyse_claimed(store.get_call(call.id), path=path, workspace=place,
+                                  config=config_for(config), rubric_path=rubric)
+    return outcome.to_json()
+
+
 def process_call_in_process(path: str, metadata: dict[str, Any] | None = None,
                             **options: Any) -> dict[str, Any]:
     """Run the process-call flow here, as the API does for each upload, without Prefect's

@@ -8,6 +8,7 @@ once, and every later stage relies on that shape.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -126,3 +127,28 @@ def _check_samples(samples: np.ndarray, *, path: Path, config: DecodeConfig) -> 
         raise InvalidAudioError(
             f"{path}: is longer than the {config.max_duration_s:.0f} s maximum; split the recording "
             "or raise decode.max_duration_s in the config")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AudioProbe:
+    channels: int
+    duration_s: float
+
+
+def probe_audio(path: Path) -> AudioProbe:
+    """Channels and duration of the first audio stream, from the container (no full decode),
+    so an upload is checked before it is accepted."""
+    try:
+        with av.open(str(path)) as container:
+            stream = next((s for s in container.streams if s.type == "audio"), None)
+            if stream is None:
+                raise InvalidAudioError("the file holds no audio stream")
+            channels = stream.codec_context.channels
+            if stream.duration is not None and stream.time_base is not None:
+                duration_s = float(stream.duration * stream.time_base)
+            else:
+                duration_s = (container.duration or 0) / av.time_base
+    except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidAudioError("the file cannot be read as audio; upload a wav, flac, ogg/opus, "
+                                "mp3 or m4a recording") from exc
+    return AudioProbe(channels=channels, duration_s=duration_s)
