@@ -193,7 +193,7 @@ UPGRADES: Mapping[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _fill_c
 """How a stored document of each older version becomes the next version."""
 
 
-def upgrade(document: Mapping[str, Any]) -> dict[str, Any]:
+def upgrade_document(document: Mapping[str, Any]) -> dict[str, Any]:
     """``document`` brought up to :data:`SCHEMA_VERSION`, one version step at a time."""
     try:
         version = int(document["schema_version"])
@@ -215,7 +215,7 @@ def read_report(document: Mapping[str, Any] | CallReport) -> CallReport:
     if isinstance(document, CallReport):
         return document
     try:
-        return CallReport.model_validate(upgrade(document))
+        return CallReport.model_validate(upgrade_document(document))
     except ValidationError as exc:
         raise InvalidReportError(f"report does not match schema_version {SCHEMA_VERSION}: "
                                  f"{exc.errors(include_url=False)[:3]}; only reports from "

@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Text, and_, cast, delete, func, select, update
 
-from pipeline.call_report import SCHEMA_VERSION, CallReport, Severity, read_report, upgrade
+from pipeline.call_report import (SCHEMA_VERSION, CallReport, Severity, read_report,
+                                  upgrade_document)
 from pipeline.errors import InvalidReportError, NotFoundError
 from pipeline.store.calls import call_from_row, call_not_found
 from pipeline.store.database import Database, as_utc, utc_now
@@ -39,7 +40,10 @@ def stored_document(report: CallReport | Mapping[str, Any]) -> tuple[dict[str, A
     A :class:`CallReport` is serialised here, once; a mapping (an imported or hand-made
     report) is saved as given, upgraded to this schema version, once it reads as a report.
     """
-    document = json_safe(report.to_json() if isinstance(report, CallReport) else upgrade(report))
+    if isinstance(report, CallReport):
+        document = json_safe(report.to_json())
+    else:
+        document = json_safe(upgrade_document(report))
     typed = read_report(document)
     try:
         json.dumps(document, allow_nan=False)
@@ -165,7 +169,7 @@ class ReportOps(Database):
             raise call_not_found(call_id)
         report_text = row.report_json
         if report_text is not None and row.report_version < SCHEMA_VERSION:  # upgrade on read
-            report_text = json.dumps(upgrade(json.loads(report_text)))
+            report_text = json.dumps(upgrade_document(json.loads(report_text)))
         return call_from_row(row, audio_dir=self.audio_dir), report_text
 
     def report_versions(self, call_id: str) -> list[ReportRecord]:
