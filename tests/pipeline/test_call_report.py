@@ -69,6 +69,26 @@ def test_a_check_outcome_carries_its_rubric_meaning():
         {"speaker": "agent", "start": 1.0, "end": 2.5, "text": "your fault"}]
 
 
+def test_a_row_written_by_version_one_reads_upgraded(store, tmp_path):
+    """A database filled by an earlier callcoach: the document and its column say version 1."""
+    import sqlalchemy as sa
+
+    from pipeline.store.schema import reports
+
+    audio = tmp_path / "c1.opus"
+    audio.write_bytes(b"c1")
+    call = store.register_call(audio, CallMetadata(call_id="c1")).call
+    store.save_report(call.id, version_one_report())
+    with store.engine.begin() as connection:
+        connection.execute(sa.update(reports).values(schema_version=1,
+                                                     document=version_one_report()))
+    record = store.latest_report(call.id)
+    assert record.document["schema_version"] == 1  # the stored JSON is left as it is
+    assert record.report.checks["closing_check"].skill == "resolution"
+    _, served = store.call_with_report_json(call.id)
+    assert json.loads(served)["checks"]["closing_check"]["polarity"] == "goal"
+
+
 def test_stored_findings_of_an_old_report_are_indexed_by_skill(store, tmp_path):
     audio = tmp_path / "c1.opus"
     audio.write_bytes(b"c1")
