@@ -119,6 +119,52 @@ class RedactedSpan(_Part):
     end: float
 
 
+class PartyTalk(_Part):
+    """One party's talk metrics (null where an older report lacks them)."""
+
+    talk_time_s: float | None = None
+    talk_share: float | None = Field(None, description="of both parties' talk time, 0..1")
+    overlap_time_s: float | None = None
+    longest_monologue_s: float | None = None
+    median_response_latency_s: float | None = None
+    words_per_minute: float | None = None
+
+
+class CallTalk(_Part):
+    duration_s: float | None = None
+    non_talk_time_s: float | None = Field(None, description="silences of 3 s or more")
+    non_talk_share: float | None = None
+
+
+class TalkMetrics(_Part):
+    agent: PartyTalk = PartyTalk()
+    customer: PartyTalk = PartyTalk()
+    call: CallTalk = CallTalk()
+
+
+class PartyActivity(_Part):
+    segments: tuple[tuple[float, float], ...] = Field((), description="[start, end] seconds")
+    bleed_removed_s: float | None = None
+    baseline_loudness_dbfs: float | None = None
+    baseline_f0_hz: float | None = None
+
+
+class CustomerMood(_Part):
+    start_compound: float | None = None
+    end_compound: float | None = None
+    delta: float | None = None
+    start_word_count: int | None = None
+    end_word_count: int | None = None
+    started_negative: bool | None = None
+    verdict: str | None = Field(None, description="turned_around, stayed_negative, worsened, "
+                                                  "stayed_positive, stayed_neutral or "
+                                                  "not_enough_speech")
+
+
+class Sentiment(_Part):
+    customer: CustomerMood | None = None
+
+
 class Scores(_Part):
     overall: int | float | None = None
     skills: dict[str, int | None] = {}
@@ -153,17 +199,17 @@ class CallReport(_Part):
     notes: tuple[str, ...] = ()
     transcript: tuple[TranscriptTurn, ...] = ()
     events: tuple[ReportEvent, ...] = ()
-    activity: dict[str, Any] = {}
+    activity: dict[SpeakerName, PartyActivity] = {}
     checks: dict[str, CheckOutcome] = {}
-    sentiment: dict[str, Any] = {}
+    sentiment: Sentiment = Sentiment()
     redactions: tuple[RedactedSpan, ...] = ()
-    metrics: dict[str, dict[str, Any]] = {}
+    metrics: TalkMetrics = TalkMetrics()
     scores: Scores = Scores()
     flags: tuple[ReportFlag, ...] = ()
     review_priority: float | None = None
     coaching: tuple[CoachingNote, ...] = ()
     rubric: RubricEcho | None = None
-    rubric_version: str | None = None
+    rubric_version: str | None = Field(None, exclude=True)  # hand-made reports' rubric.version
     config: ConfigEcho
     generated_at: str | None = None
     generator: dict[str, Any] = {}

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pipeline.call_report import CallReport, CoachingNote, ReportEvent
+from pipeline.call_report import CallReport, CoachingNote, ReportEvent, TalkMetrics
 
 EVENT_LABELS = {
     "interruption": "interrupted",
@@ -34,7 +32,7 @@ def summarise_report(report: CallReport) -> str:
         lines.append(f"  backchannels (active listening): {_count_by_speaker(backchannels)}")
     met = [check_id for check_id, outcome in report.checks.items() if outcome.met]
     lines += [f"  checks met: {', '.join(met)}"] if met else []
-    mood = report.sentiment.get("customer", {}).get("verdict")
+    mood = report.sentiment.customer.verdict if report.sentiment.customer else None
     if mood and mood != "not_enough_speech":
         lines.append(f"  customer mood: {mood.replace('_', ' ')}")
     lines += [f"  flag [{flag.severity}]: {flag.reason}" for flag in report.flags]
@@ -63,17 +61,16 @@ def _headline(report: CallReport) -> str:
     return f"{report.call_id} ({clock(report.duration_s or 0.0)}{agent}{score})"
 
 
-def _talk_lines(metrics: dict[str, Any]) -> list[str]:
+def _talk_lines(metrics: TalkMetrics) -> list[str]:
     parts = []
-    for party in ("agent", "customer"):
-        m = metrics[party]
-        latency = m.get("median_response_latency_s")
+    for party, m in (("agent", metrics.agent), ("customer", metrics.customer)):
+        latency = m.median_response_latency_s
         latency_text = f", replies after {latency:.1f} s" if latency is not None else ""
-        parts.append(f"  {party}: talks {m['talk_share']:.0%} ({m['talk_time_s']:.0f} s), "
-                     f"longest monologue {m['longest_monologue_s']:.0f} s{latency_text}")
-    call = metrics["call"]
-    parts.append(f"  silence of 3 s or more: {call['non_talk_time_s']:.0f} s "
-                 f"({call['non_talk_share']:.0%} of the call)")
+        parts.append(f"  {party}: talks {m.talk_share:.0%} ({m.talk_time_s:.0f} s), "
+                     f"longest monologue {m.longest_monologue_s:.0f} s{latency_text}")
+    call = metrics.call
+    parts.append(f"  silence of 3 s or more: {call.non_talk_time_s:.0f} s "
+                 f"({call.non_talk_share:.0%} of the call)")
     return parts
 
 
