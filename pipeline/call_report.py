@@ -53,7 +53,7 @@ class _Part(BaseModel):
     model_config = ConfigDict(frozen=True, extra="allow")
 
 
-class Word(_Part):
+class TranscriptWord(_Part):
     word: str
     start: float
     end: float
@@ -65,7 +65,7 @@ class TranscriptTurn(_Part):
     start: float
     end: float
     text: str
-    words: tuple[Word, ...] = ()
+    words: tuple[TranscriptWord, ...] = ()
     sentiment: float | None = Field(None, description="VADER compound, -1..1")
     text_masked: str | None = Field(None, description="text with personal data masked, when any")
 
@@ -165,7 +165,7 @@ class Sentiment(_Part):
     customer: CustomerMood | None = None
 
 
-class Scores(_Part):
+class ReportScores(_Part):
     overall: int | float | None = None
     skills: dict[str, int | None] = {}
     details: dict[str, Any] = {}
@@ -204,7 +204,7 @@ class CallReport(_Part):
     sentiment: Sentiment = Sentiment()
     redactions: tuple[RedactedSpan, ...] = ()
     metrics: TalkMetrics = TalkMetrics()
-    scores: Scores = Scores()
+    scores: ReportScores = ReportScores()
     flags: tuple[ReportFlag, ...] = ()
     review_priority: float | None = None
     coaching: tuple[CoachingNote, ...] = ()

@@ -25,10 +25,10 @@ from pipeline.call_report import (
     RedactedSpan,
     ReportEvent,
     ReportFlag,
+    ReportScores,
     RubricEcho,
-    Scores,
     TranscriptTurn,
-    Word as WordJson,
+    TranscriptWord,
 )
 from pipeline.check_meanings import CHECK_MEANINGS
 from pipeline.coaching import CoachingItem
@@ -83,7 +83,7 @@ def transcript_turns(transcript: tuple[Utterance, ...],
     return tuple(TranscriptTurn(
         speaker=utterance.speaker.value, start=_t(utterance.start_s), end=_t(utterance.end_s),
         text=utterance.text,
-        words=tuple(WordJson(word=w.word, start=_t(w.start_s), end=_t(w.end_s),
+        words=tuple(TranscriptWord(word=w.word, start=_t(w.start_s), end=_t(w.end_s),
                              probability=round(w.probability, 3)) for w in utterance.words),
         sentiment=None if scored is None else round(scored.compound, 3),
         text_masked=_masked_text(utterance, assessment),
@@ -109,9 +109,9 @@ def assessment_sections(assessment: Assessment) -> dict[str, Any]:
                                          speaker=_speaker(r.speaker), start=_t(r.start_s),
                                          end=_t(r.end_s))
                             for index, r in enumerate(assessment.redactions, start=1)),
-        "scores": Scores(overall=assessment.scores.overall, skills=dict(assessment.scores.skills),
-                         details={skill: _plain(detail)
-                                  for skill, detail in assessment.scores.details.items()}),
+        "scores": ReportScores(
+            overall=assessment.scores.overall, skills=dict(assessment.scores.skills),
+            details={skill: _plain(detail) for skill, detail in assessment.scores.details.items()}),
         "flags": tuple(ReportFlag(**_plain(flag)) for flag in assessment.flags),
         "review_priority": assessment.review_priority,
         "coaching": tuple(coaching_note(item) for item in assessment.coaching),
