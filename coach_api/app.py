@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from coach_api.body_guard import BodyGuard
 from coach_api.errors import install_error_handlers, public_message
 from coach_api.processing import CallProcessor, ProcessingQueue, flow_processor
 from coach_api.routes import agents, calls, findings, health, me, media, pages, reviews, users
@@ -53,6 +54,7 @@ def create_app(settings: ApiSettings, *, processor: ProcessorFactory = flow_proc
                   openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs",
                   redoc_url=None)
     install_error_handlers(app)
+    app.add_middleware(BodyGuard, max_upload_bytes=settings.max_upload_bytes)
     app.include_router(health.router)
     for module in (me, users, calls, media, reviews, findings, agents):
         app.include_router(module.router, prefix=API_PREFIX, responses=_ERRORS)

@@ -6,13 +6,12 @@ import datetime as dt
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, UploadFile, status
 from fastapi.responses import JSONResponse, Response
 
 from coach_api.access import Action, masks_personal_data, require, require_upload_team, \
     scope_for, visible_call, visible_call_with_report_json
 from coach_api.deps import CurrentUser, QueueDep, SettingsDep, StoreDep
-from coach_api.errors import UploadTooLargeError
 from coach_api.masking import mask_report
 from coach_api.schemas import API_PREFIX, Accepted, CallOut, CallPage, QueueEntry, Report, Severity
 from coach_api.uploads import register_upload
@@ -24,19 +23,10 @@ from pipeline.types import EventType
 
 router = APIRouter(prefix="/calls", tags=["calls"])
 
-MULTIPART_OVERHEAD_BYTES = 1 << 16
 CALL_ID_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"
 
 
-def refuse_oversized(request: Request, settings: SettingsDep) -> None:
-    """413 before the body is read when Content-Length already says it is too big."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES:
-        raise UploadTooLargeError(f"the upload is over the {settings.max_upload_mb:g} MiB limit")
-
-
 @router.post("", status_code=status.HTTP_202_ACCEPTED, summary="Upload a call for analysis",
-             dependencies=[Depends(refuse_oversized)],
              responses={409: {"description": "this recording is already stored"},
                         413: {"description": "over the size or duration limit"},
                         415: {"description": "not an accepted audio format"},

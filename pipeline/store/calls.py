@@ -43,17 +43,29 @@ def owner_is_alive(owner: str, *, claimed_at: datetime, timeout_s: float) -> boo
     return utc_now() - claimed_at < timedelta(seconds=timeout_s)
 
 
-def parse_started_at(value: str | None) -> datetime | None:
+EARLIEST_START = datetime(1970, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)  # clocks and time zones; a recording is never from later
+
+
+def parse_started_at(value: str | None, *, now: datetime | None = None) -> datetime | None:
     """An ISO 8601 start time in UTC (naive times are taken as UTC). Converted here because
-    SQLite keeps no offset: 08:30+02:00 would come back as 08:30 UTC."""
+    SQLite keeps no offset: 08:30+02:00 would come back as 08:30 UTC. Times before 1970 or
+    more than a day ahead of ``now`` are refused: no recording was made then."""
     if value is None or value == "":
         return None
+    example = "write it like 2024-05-01T14:03:00Z"
     try:
-        return as_utc(datetime.fromisoformat(value)).astimezone(UTC)
-    except (TypeError, ValueError) as exc:
+        # 0001-01-01T00:00+01:00 and 9999-12-31T23:59-05:00 parse but overflow in UTC.
+        started_at = as_utc(datetime.fromisoformat(value)).astimezone(UTC)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InvalidMetadataError(f"started_at {value!r} is not an ISO 8601 time; {example}") \
+            from exc
+    latest = (now or utc_now()) + FUTURE_SLACK
+    if not EARLIEST_START <= started_at <= latest:
         raise InvalidMetadataError(
-            f"started_at {value!r} is not an ISO 8601 time; write it like 2024-05-01T14:03:00Z"
-        ) from exc
+            f"started_at {value!r} is not a time a call can have started (before 1970 or in "
+            f"the future); {example}")
+    return started_at
 
 
 def call_not_found(call_id: str) -> NotFoundError:

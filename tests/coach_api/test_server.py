@@ -37,13 +37,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(home: Path, *, workers: int, server_workers: int = 1) -> Iterator[str]:
+def start_server(home: Path, *, workers: int, server_workers: int = 1,
+                 env_extra: dict[str, str] | None = None,
+                 started: list[subprocess.Popen] | None = None) -> Iterator[str]:
     """The app under uvicorn with ``workers`` analysis threads; ``server_workers`` > 1 runs
-    ``callcoach serve --workers`` instead."""
+    ``callcoach serve --workers`` instead. The process is appended to ``started``."""
     port = free_port()
     env = {**os.environ, "CALLCOACH_HOME": str(home), "CALLCOACH_PROCESSING_WORKERS": str(workers),
            "PREFECT_HOME": str(home / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_LOGGING_LEVEL": "WARNING"}
+           "PREFECT_LOGGING_LEVEL": "WARNING", **(env_extra or {})}
     command = [sys.executable, "-m", "uvicorn", "--factory", "coach_api.app:app_from_env",
                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     if server_workers > 1:
@@ -54,6 +56,8 @@ def start_server(home: Path, *, workers: int, server_workers: int = 1) -> Iterat
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log,
                                    stderr=subprocess.STDOUT)
+    if started is not None:
+        started.append(process)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

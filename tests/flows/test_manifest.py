@@ -60,11 +60,15 @@ def test_rows_give_metadata_by_file_name_and_win_over_the_sidecar(tmp_path):
     ("/etc/x.wav,a1,,,,,\n", "not a path"),
     ("x.wav,a1,,,,2,\n", "agent_channel must be 0 or 1"),
     ("x.wav,a1,,,,,yesterday\n", "line 2: started_at 'yesterday' is not an ISO 8601 time"),
+    ("x.wav,a1,,,,,0001-01-01T00:00:00+01:00\n", "is not an ISO 8601 time"),
+    ("x.wav,a1,,,,,9999-12-31T23:59:59-05:00\n", "is not an ISO 8601 time"),
+    ("x.wav,a1,,,,,2999-01-01T00:00:00Z\n", "is not a time a call can have started"),
     ("x.wav," + "a" * 201 + ",,,,,\n", "agent_id is 201 characters long; at most 200"),
     ("x.wav,a1\x00,,,,,\n", "agent_id contains control characters"),
     ('x.wav,"a1\nsecond line",,,,,\n', "agent_id contains control characters"),
     ("x.wav,a1,,,,,\nx.wav,a2,,,,,\n", "lists x.wav twice (lines 2 and 3)"),
-], ids=["extra-fields", "parent-path", "absolute-path", "channel", "started-at", "too-long",
+], ids=["extra-fields", "parent-path", "absolute-path", "channel", "started-at",
+        "started-before-utc-year-1", "started-after-utc-year-9999", "started-in-2999", "too-long",
         "nul", "newline", "listed-twice"])
 def test_a_bad_row_is_a_problem_of_its_file_only(tmp_path, row, reason):
     folder = tmp_path / "calls"
