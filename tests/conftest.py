@@ -1,5 +1,5 @@
-"""The reliability suite's tables: each test adds rows (one per probe) and the rows are
-printed, one table per name, at the end of the run."""
+"""Shared test fixtures. The reliability tables: a test adds rows (one per probe) with the
+``table`` fixture, and the rows are printed, one table per name, at the end of the run."""
 
 from __future__ import annotations
 
