@@ -41,6 +41,7 @@ def create_app(settings: ApiSettings, *, processor: ProcessorFactory = flow_proc
         app.state.settings, app.state.store, app.state.queue = settings, store, queue
         queue.start()
         if settings.processing_workers:
+            store.recover_abandoned_calls()  # a server killed mid-analysis left these
             for call in store.list_calls(status=CallStatus.QUEUED):
                 queue.submit(call.id)
         try:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from coach_api.errors import without_paths
 from pipeline.store import CallRecord, CallStatus
 from pipeline.store.reviews import QueueItem, ReviewRecord
 from pipeline.store.users import Role, UserRecord
@@ -72,7 +73,8 @@ class CallOut(BaseModel):
                    agent_name=call.agent_name, team=call.team,
                    customer_name=None if masked else call.customer_name,
                    started_at=call.started_at, duration_s=call.duration_s,
-                   agent_channel=call.agent_channel, error=call.error,
+                   agent_channel=call.agent_channel,
+                   error=without_paths(call.error) if call.error else None,
                    created_at=call.created_at, updated_at=call.updated_at,
                    report_url=f"{base}/report", audio_url=f"{base}/audio")
 

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
 from fastapi.responses import JSONResponse, Response
 
-from coach_api.access import Action, masks_personal_data, require, require_upload_team, \
-    scope_for, visible_call, visible_call_with_report_json
+from coach_api.access import Action, masks_personal_data, require, require_upload_agent, \
+    require_upload_team, scope_for, visible_call, visible_call_with_report_json
 from coach_api.deps import CurrentUser, QueueDep, SettingsDep, StoreDep
 from coach_api.masking import mask_report
 from coach_api.schemas import API_PREFIX, Accepted, CallOut, CallPage, QueueEntry, Report, Severity
@@ -27,7 +27,8 @@ CALL_ID_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, summary="Upload a call for analysis",
-             responses={409: {"description": "this recording is already stored"},
+             responses={409: {"description": "this recording is already stored, and analysed "
+                                             "or being analysed"},
                         413: {"description": "over the size or duration limit"},
                         415: {"description": "not an accepted audio format"},
                         422: {"description": "not a stereo recording that can be read"}})
@@ -45,16 +46,17 @@ def upload_call(
     """Checks the file, stores it as a queued call and hands it to the analysis workers.
     Poll ``status_url`` until the status is ``done`` (or ``failed``, with the reason)."""
     team = require_upload_team(user, team)
+    require_upload_agent(store, user, agent_id)
     fields = {"call_id": call_id, "agent_id": agent_id, "agent_name": agent_name, "team": team,
               "customer_name": customer_name,
               "started_at": started_at.isoformat() if started_at else None}
-    registration = register_upload(
+    upload = register_upload(
         store, audio.file, filename=audio.filename, agent_channel=agent_channel,
         metadata_fields={key: value for key, value in fields.items() if value is not None},
         uploads_dir=settings.uploads_dir, max_bytes=settings.max_upload_bytes,
-        max_duration_s=settings.max_call_duration_s)
-    call = registration.call
-    if not registration.created:
+        max_duration_s=settings.max_call_duration_s, may_requeue=scope_for(user).contains)
+    call = upload.call
+    if not upload.accepted:
         known = scope_for(user).contains(call)
         raise ConflictError("this recording is already stored" +
                             (f" as call {call.id!r}" if known else ""))

@@ -168,3 +168,20 @@ def test_process_refuses_an_unusable_named_manifest_before_touching_a_call(tmp_p
     assert done.returncode == 2, done.stdout + done.stderr
     assert "typo.csv is not a readable UTF-8 CSV file" in done.stderr
     assert not (tmp_path / "home" / "audio").exists()
+
+
+@pytest.mark.parametrize(("sidecar", "reason"), [
+    ({"agent_id": True}, "agent_id must be text in quotes, not bool true"),
+    ({"team": 7}, "team must be text in quotes, not int 7"),
+    ({"started_at": "0001-01-01T00:00:00+01:00"}, "is not an ISO 8601 time"),
+    ({"started_at": "2999-01-01T00:00:00Z"}, "is not a time a call can have started"),
+], ids=["bool", "number", "overflowing-start", "start-in-2999"])
+def test_a_bad_sidecar_value_is_a_problem_of_its_file_only(tmp_path, sidecar, reason):
+    folder = tmp_path / "calls"
+    write_call(folder / "x.wav", seed=1)
+    write_call(folder / "y.wav", seed=2)
+    (folder / "x.json").write_text(json.dumps(sidecar))
+    jobs = {job.path.name: job for job in jobs_for([folder])}
+    problem, = jobs["x.wav"].problems
+    assert reason in problem
+    assert not jobs["y.wav"].problems
