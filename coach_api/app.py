@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from coach_api.body_guard import BodyGuard
 from coach_api.errors import install_error_handlers, public_message
 from coach_api.processing import CallProcessor, ProcessingQueue, flow_processor
+from coach_api.security_headers import SecurityHeaders
 from coach_api.routes import agents, calls, findings, health, me, media, pages, reviews, users
 from coach_api.schemas import API_PREFIX, ErrorOut
 from coach_api.settings import ApiSettings
@@ -56,6 +57,7 @@ def create_app(settings: ApiSettings, *, processor: ProcessorFactory = flow_proc
                   redoc_url=None)
     install_error_handlers(app)
     app.add_middleware(BodyGuard, max_upload_bytes=settings.max_upload_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
     app.include_router(health.router)
     for module in (me, users, calls, media, reviews, findings, agents):
         app.include_router(module.router, prefix=API_PREFIX, responses=_ERRORS)
