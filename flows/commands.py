@@ -91,15 +91,23 @@ def _rubric(args: argparse.Namespace) -> str | None:
 
 def run_process(args: argparse.Namespace) -> int:
     workspace, config = _prepare(args)
-    from flows.outcomes import BatchSummary, format_summary
-    from flows.process import process_batch
-    from flows.runners import task_runner
+    from flows.local_server import prefect_api
 
     if args.manifest is not None:
         from flows.jobs import read_manifest
 
         if (error := read_manifest(args.manifest).error) is not None:
             raise ConfigError(error)  # before any call is touched
+    signal.signal(signal.SIGTERM, _exit_on_signal)  # stop the local server on the way out
+    with prefect_api(os.environ, services=False):  # dies with this process, even on SIGKILL
+        return _process_batch(args, workspace, config)
+
+
+def _process_batch(args: argparse.Namespace, workspace, config) -> int:
+    from flows.outcomes import BatchSummary, format_summary  # Prefect reads its API URL now
+    from flows.process import process_batch
+    from flows.runners import task_runner
+
     batch = process_batch.with_options(
         task_runner=task_runner(concurrency=args.concurrency, dask=args.dask))
     started_s = time.perf_counter()

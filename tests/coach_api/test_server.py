@@ -24,6 +24,8 @@ import soundfile as sf
 from coach_api.settings import ApiSettings
 from coach_api.storage import ApiStore
 
+from tests.reliability.processes import prefect_servers_under, wait_until_gone
+
 from .synthetic import seed_call
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,7 +41,7 @@ def free_port() -> int:
 
 
 def start_server(home: Path, *, workers: int, server_workers: int = 1,
-                 env_extra: dict[str, str] | None = None,
+                 env_extra: dict[str, str] | None = None, log_level: str = "warning",
                  started: list[subprocess.Popen] | None = None) -> Iterator[str]:
     """The app under uvicorn with ``workers`` analysis threads; ``server_workers`` > 1 runs
     ``callcoach serve --workers`` instead. The process is appended to ``started``."""
@@ -48,7 +50,7 @@ def start_server(home: Path, *, workers: int, server_workers: int = 1,
            "PREFECT_HOME": str(home / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "PREFECT_LOGGING_LEVEL": "WARNING", **(env_extra or {})}
     command = [sys.executable, "-m", "uvicorn", "--factory", "coach_api.app:app_from_env",
-               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+               "--host", "127.0.0.1", "--port", str(port), "--log-level", log_level]
     if server_workers > 1:
         command = [sys.executable, "-c", CLI_MAIN, "serve", "--host", "127.0.0.1",
                    "--port", str(port), "--workers", str(server_workers)]
@@ -103,10 +105,18 @@ def test_upload_analyse_and_clip_over_http(tmp_path):
     home = tmp_path / "home"
     token = admin_token(home)
     audio = sample_call(tmp_path)
-    for url in start_server(home, workers=1):
+    started: list[subprocess.Popen] = []
+    for url in start_server(home, workers=1, started=started, log_level="info"):
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
                           timeout=30) as client:
             check_upload_round_trip(client, audio)
+            servers = prefect_servers_under(started[0].pid)
+            assert servers  # the analysis ran against a Prefect server of the server's own
+            log_before = (home / "server.log").read_text()
+            client.get("/api/v1/me")
+    # Stopped normally after analysing an upload: its Prefect server stops too.
+    assert wait_until_gone(servers, timeout_s=20) == []
+    assert "GET /api/v1/me" in (home / "server.log").read_text()[len(log_before):]
 
 
 def check_upload_round_trip(client: httpx.Client, audio: Path) -> None:
