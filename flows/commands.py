@@ -78,11 +78,16 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def _prepare(args: argparse.Namespace):
-    """Set Prefect's environment defaults, then import what the command needs."""
+    """Set Prefect's environment defaults, check that the data folders can be written (a
+    read-only or full home stops the command at once, named), then import what it needs."""
     from flows.runtime import Workspace, prefect_environment
+    from pipeline.store.folders import check_writable
 
     os.environ.update(prefect_environment(os.environ, verbose=getattr(args, "verbose", False)))
-    return Workspace.from_env(), load_config(args)
+    workspace = Workspace.from_env()
+    for folder in (workspace.audio_dir, workspace.transcript_cache_dir):
+        check_writable(Path(folder))
+    return workspace, load_config(args)
 
 
 def _rubric(args: argparse.Namespace) -> str | None:

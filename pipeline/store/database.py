@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from pipeline.errors import ConfigError, StoreError
+from pipeline.store.folders import sqlite_folder_error
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +137,9 @@ class Database:
         try:
             yield
         except SQLAlchemyError as exc:
+            if self.is_sqlite and (folder := sqlite_folder_error(
+                    str(exc.orig if hasattr(exc, "orig") else exc), self._engine.url.database)):
+                raise folder from exc
             url = self._engine.url.render_as_string(hide_password=True)
             raise StoreError(f"the database at {url} refused or failed an operation "
                              f"({type(exc).__name__}: {exc.args[0] if exc.args else exc}); "
