@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from coach_api import method_not_allowed
 from coach_api.body_guard import BodyGuard
 from coach_api.errors import install_error_handlers, public_message
 from coach_api.processing import CallProcessor, ProcessingQueue, flow_processor
@@ -56,6 +57,7 @@ def create_app(settings: ApiSettings, *, processor: ProcessorFactory = flow_proc
                   openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs",
                   redoc_url=None)
     install_error_handlers(app)
+    method_not_allowed.install(app)
     app.add_middleware(BodyGuard, max_upload_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
     app.include_router(health.router)

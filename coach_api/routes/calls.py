@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Annotated
 
@@ -11,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from coach_api.access import Action, masks_personal_data, require, require_upload_agent, \
     require_upload_team, scope_for, visible_call, visible_call_with_report_json
+from coach_api.query_types import IsoTime
 from coach_api.deps import CurrentUser, QueueDep, SettingsDep, StoreDep
 from coach_api.masking import mask_report
 from coach_api.schemas import API_PREFIX, Accepted, CallOut, CallPage, QueueEntry, Report, Severity
@@ -40,7 +40,7 @@ def upload_call(
     agent_name: Annotated[str | None, Form(max_length=200)] = None,
     team: Annotated[str | None, Form(max_length=200)] = None,
     customer_name: Annotated[str | None, Form(max_length=200)] = None,
-    started_at: Annotated[dt.datetime | None, Form()] = None,
+    started_at: Annotated[IsoTime | None, Form()] = None,
     agent_channel: Annotated[int, Form(ge=0, le=1)] = 0,
 ) -> JSONResponse:
     """Checks the file, stores it as a queued call and hands it to the analysis workers.
@@ -74,8 +74,8 @@ def list_calls(
     min_severity: Severity | None = None,
     agent_id: Annotated[str | None, Query(max_length=200)] = None,
     team: Annotated[str | None, Query(max_length=200)] = None,
-    since: Annotated[dt.datetime | None, Query(description="calls started at or after")] = None,
-    until: Annotated[dt.datetime | None, Query(description="calls started before")] = None,
+    since: Annotated[IsoTime | None, Query(description="calls started at or after")] = None,
+    until: Annotated[IsoTime | None, Query(description="calls started before")] = None,
     check_met: Annotated[str | None, Query(max_length=100)] = None,
     check_missed: Annotated[str | None, Query(max_length=100)] = None,
     event_type: EventType | None = None,
