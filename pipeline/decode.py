@@ -8,6 +8,7 @@ once, and every later stage relies on that shape.
 from __future__ import annotations
 
 import logging
+import struct
 from pathlib import Path
 
 import av
@@ -70,7 +71,7 @@ def _read_resampled(path: Path, config: DecodeConfig) -> tuple[np.ndarray, int, 
             _check_channel_count(channels, path)
             source_rate_hz = stream.codec_context.sample_rate or ANALYSIS_RATE_HZ
             source_format = f"{container.format.name}/{stream.codec_context.name}"
-            declared_s = declared_duration_s(container, stream)
+            declared_s = wav_header_duration_s(path) or declared_duration_s(container, stream)
             _check_declared_duration(declared_s, path=path, config=config)
             samples = _decode_stream(container, stream, channels, config)
             _warn_if_truncated(samples.shape[1] / ANALYSIS_RATE_HZ, declared_s, path=path)
@@ -92,6 +93,25 @@ def declared_duration_s(container, stream) -> float | None:
         return float(stream.duration * stream.time_base)
     if container.duration is not None:
         return container.duration / av.time_base
+    return None
+
+
+def wav_header_duration_s(path: Path) -> float | None:
+    """The length a WAV header states (data chunk bytes / byte rate), or None for other files.
+    FFmpeg clamps a WAV's data size to the bytes present, so only the header itself shows
+    that a copy was cut short."""
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    offset, byte_rate = 12, 0
+    while offset + 8 <= len(head):
+        chunk, size = head[offset:offset + 4], struct.unpack("<I", head[offset + 4:offset + 8])[0]
+        if chunk == b"fmt " and offset + 16 <= len(head):
+            byte_rate = struct.unpack("<I", head[offset + 16:offset + 20])[0]
+        if chunk == b"data":
+            return size / byte_rate if byte_rate and size != 0xFFFFFFFF else None
+        offset += 8 + size + (size & 1)
     return None
 
 

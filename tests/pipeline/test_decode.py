@@ -149,7 +149,7 @@ def test_a_call_over_the_maximum_is_refused_from_its_container_before_decoding(t
     import pipeline.decode as decode
 
     path = tmp_path / "long.flac"
-    sf.write(path, stereo_tones(8000, seconds=10.0).T, 8000, subtype="PCM_16")
+    sf.write(path, stereo_tones(8000, seconds=10.0), 8000, subtype="PCM_16")
 
     def must_not_decode(*_args, **_kwargs):
         raise AssertionError("decoded a call its container already showed to be too long")
@@ -161,7 +161,7 @@ def test_a_call_over_the_maximum_is_refused_from_its_container_before_decoding(t
 
 def test_a_truncated_file_is_analysed_with_a_warning(tmp_path, caplog):
     path = tmp_path / "cut.wav"
-    sf.write(path, stereo_tones(16000, seconds=10.0).T, 16000, subtype="PCM_16")
+    sf.write(path, stereo_tones(16000, seconds=10.0), 16000, subtype="PCM_16")
     path.write_bytes(path.read_bytes()[:len(path.read_bytes()) // 2])  # a copy cut short
     with caplog.at_level("WARNING", logger="pipeline.decode"):
         audio = decode_call(path, config=DecodeConfig())
