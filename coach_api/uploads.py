@@ -100,16 +100,16 @@ def probe_audio(path: Path) -> AudioProbe:
     """Channels and duration of the first audio stream, from the container (no full decode)."""
     import av
 
+    from pipeline.decode import declared_duration_s, wav_header_duration_s
+
     try:
         with av.open(str(path)) as container:
             stream = next((s for s in container.streams if s.type == "audio"), None)
             if stream is None:
                 raise InvalidAudioError("the file holds no audio stream")
             channels = stream.codec_context.channels
-            if stream.duration is not None and stream.time_base is not None:
-                duration_s = float(stream.duration * stream.time_base)
-            else:
-                duration_s = (container.duration or 0) / av.time_base
+            duration_s = wav_header_duration_s(path) or \
+                declared_duration_s(container, stream) or 0.0
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         raise InvalidAudioError("the file cannot be read as audio; upload a wav, flac, ogg/opus, "
                                 "mp3 or m4a recording") from exc
