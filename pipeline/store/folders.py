@@ -41,10 +41,14 @@ def sqlite_folder_error(message: str, database: str | None) -> StoreFolderError 
 
 
 def check_writable(folder: Path) -> None:
-    """Create ``folder`` if needed and write a file in it, or raise :class:`StoreFolderError`."""
+    """Raise :class:`StoreFolderError` unless a file can be written in ``folder`` (or, while
+    it does not exist, in the nearest folder above it that does, where it would be made).
+    Nothing is left behind."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-") as probe:
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=".write-check-") as probe:
             probe.write(b"x")
             probe.flush()
             os.fsync(probe.fileno())

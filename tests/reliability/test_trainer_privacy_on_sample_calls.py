@@ -22,22 +22,11 @@ from pipeline.config import Config
 from pipeline.redaction import normalise
 from pipeline.types import CallMetadata
 from tests.coach_api.conftest import no_processing
+from tests.coach_api.test_trainer_privacy import strings
 
 pytestmark = pytest.mark.slow
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_calls"
 CALLS = ["agent_loses_composure", "routine_address_change", "heated_cancellation", "long_hold"]
-
-
-def strings(value):
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield str(key)
-            yield from strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings(item)
-    elif isinstance(value, str):
-        yield value
 
 
 def personal_data(report: dict, customer_name: str) -> list[str]:
