@@ -1,8 +1,9 @@
 """Cutting a short WAV clip around a finding, with personal data bleeped.
 
 Clips are cut on demand from the stored recording: both channels, the finding's span widened
-by ``pad_s`` each side, and a 1 kHz tone over every redacted time range, so a clip can be
-shared in training without the customer's card number or phone number in it.
+by ``pad_s`` each side, and a 1 kHz tone over every redacted time range (and, for trainers,
+the customer's spoken name), so a clip can be shared in training without the customer's card
+number or phone number in it. Only the clip's own stretch of the recording is decoded.
 """
 
 from __future__ import annotations
@@ -65,15 +66,17 @@ def wav_bytes(clip: np.ndarray, *, sample_rate_hz: int) -> bytes:
     return buffer.getvalue()
 
 
-def render_clip(audio_path: Path, *, agent_channel: int, start_s: float, end_s: float,
-                pad_s: float, bleep_spans_s: Sequence[tuple[float, float]]) -> bytes:
-    """The WAV clip of a stored call around ``[start_s, end_s]``, redactions bleeped."""
-    from pipeline.config import DecodeConfig
-    from pipeline.decode import decode_call
+def read_window(audio_path: Path, window: ClipWindow) -> tuple[np.ndarray, int]:
+    """The stored recording's samples inside ``window``, (2, n) float32 at the file's own
+    rate; only that stretch is decoded (``pipeline.decode.decode_window`` seeks to it)."""
+    from pipeline.decode import decode_window
 
-    audio = decode_call(audio_path, config=DecodeConfig(), agent_channel=agent_channel)
-    window = clip_window(start_s, end_s, pad_s=pad_s, duration_s=audio.duration_s)
-    clip = cut(audio.samples, sample_rate_hz=audio.sample_rate_hz, window=window)
-    clip = bleep(clip, sample_rate_hz=audio.sample_rate_hz, offset_s=window.start_s,
-                 spans_s=bleep_spans_s)
-    return wav_bytes(clip, sample_rate_hz=audio.sample_rate_hz)
+    return decode_window(audio_path, start_s=window.start_s, end_s=window.end_s)
+
+
+def render_clip(audio_path: Path, *, window: ClipWindow,
+                bleep_spans_s: Sequence[tuple[float, float]]) -> bytes:
+    """The WAV clip of a stored call over ``window``, the ``bleep_spans_s`` bleeped."""
+    clip, rate_hz = read_window(audio_path, window)
+    clip = bleep(clip, sample_rate_hz=rate_hz, offset_s=window.start_s, spans_s=bleep_spans_s)
+    return wav_bytes(clip, sample_rate_hz=rate_hz)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from coach_api.settings import ApiSettings
 
@@ -21,15 +22,17 @@ CallProcessor = Callable[[str], None]
 """Analyses one stored call, by id, and stores its report (or records why it failed)."""
 
 _STOP = object()
+SERVER_LOGGERS = frozenset({"uvicorn", "fastapi", "coach_api"})
 
 
 def flow_processor(settings: ApiSettings, store) -> CallProcessor:  # noqa: ARG001 (factory shape)
     """A processor that runs the flows' analysis of a stored call, by id.
 
-    Prefect's settings are prepared here, once, as the app starts; a request writes nothing
-    to the process environment. The flows are imported when the first call arrives, so the
-    server starts without Prefect or Whisper."""
-    from flows.service import Workspace, analyse_stored_call, prepare_prefect
+    Prefect's settings are prepared here, once, as the app starts; no request writes the
+    process environment (the first call sets ``PREFECT_API_URL`` when it starts the process's
+    local Prefect server). The flows are imported when the first call arrives, so the server
+    starts without Prefect or Whisper."""
+    from flows.service import Workspace, analyse_stored_call, ensure_prefect_api, prepare_prefect
 
     prepare_prefect()
     location = settings.location()
@@ -38,10 +41,31 @@ def flow_processor(settings: ApiSettings, store) -> CallProcessor:  # noqa: ARG0
                           model_cache_dir=str(settings.data_dir / "models"))
 
     def process(call_id: str) -> None:
-        outcome = analyse_stored_call(call_id, workspace=workspace)
+        with server_logging_kept():  # Prefect configures logging as it first loads
+            ensure_prefect_api()
+            outcome = analyse_stored_call(call_id, workspace=workspace)
         logger.info("call %s processed: %s", call_id, outcome.get("kind"))
 
     return process
+
+
+@contextmanager
+def server_logging_kept() -> Iterator[None]:
+    """Undo what importing Prefect does to the server's logging. Prefect's import applies its
+    logging config with ``dictConfig``, which names the ``uvicorn`` logger and so resets every
+    existing child of it (``uvicorn.access`` lost its handler: the access log stopped after
+    the first upload) and gives the root logger Prefect's handler."""
+    loggers = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
+               if name.split(".")[0] in SERVER_LOGGERS]
+    saved = [(logger, logger.level, list(logger.handlers), logger.propagate, logger.disabled)
+             for logger in (*loggers, logging.getLogger())]
+    try:
+        yield
+    finally:
+        for logger, level, handlers, propagate, disabled in saved:
+            logger.setLevel(level)
+            logger.handlers[:] = handlers
+            logger.propagate, logger.disabled = propagate, disabled
 
 
 class ProcessingQueue:

@@ -2,8 +2,9 @@
 
 The API stores an upload as a queued call and hands over only its id; the call's metadata
 and agent channel are read back from the store here, never sent round as parameters. The
-Prefect settings are prepared once, when the processor is made, before Prefect is imported:
-no request writes the process environment.
+Prefect settings are prepared once, when the processor is made, before Prefect is imported;
+the only later write is ``PREFECT_API_URL``, once, when :func:`ensure_prefect_api` starts the
+process's shared local Prefect server for the first call.
 """
 
 from __future__ import annotations
@@ -22,6 +23,14 @@ def prepare_prefect(environ: dict[str, str] | None = None) -> None:
     start-up, before any flow runs (Prefect reads its settings when first imported)."""
     environ = os.environ if environ is None else environ
     environ.update(prefect_environment(environ))
+
+
+def ensure_prefect_api() -> None:
+    """A Prefect API for this process: the one ``PREFECT_API_URL`` names, else a local server
+    started on first use and stopped with the process (``PREFECT_API_URL`` is set then, once)."""
+    from flows.local_server import shared_prefect_api
+
+    shared_prefect_api(os.environ)
 
 
 def analyse_stored_call(call_id: str, *, workspace: Workspace,

@@ -25,6 +25,7 @@ class ErrorKind(enum.StrEnum):
     MODEL_NOT_FOUND = "ModelNotFoundError"
     TRANSCRIPTION = "TranscriptionError"
     STORE = "StoreError"
+    STORE_FOLDER = "StoreFolderError"  # the data folder cannot be written: for a person to fix
     IO = "OSError"  # the file system: worth a retry
     OTHER = "CallcoachError"  # a callcoach error without a kind of its own
     UNEXPECTED = "unexpected"  # a bug on odd input; the log has the traceback
@@ -118,6 +119,12 @@ class StoreError(CallcoachError):
     """The database could not be reached or refused an operation; usually worth retrying."""
 
     kind = ErrorKind.STORE
+
+
+class StoreFolderError(CallcoachError):
+    """The data folder (``CALLCOACH_HOME``) or the audio folder cannot be written."""
+
+    kind = ErrorKind.STORE_FOLDER
 
 
 # Orchestration.
