@@ -85,9 +85,42 @@ def assign_local_speakers(similarity: np.ndarray, active: np.ndarray) -> np.ndar
     return assignment
 
 
+def cluster_local_speakers(vectors: np.ndarray, weights: np.ndarray, *,
+                           iterations: int = 20) -> tuple[np.ndarray, np.ndarray]:
+    """Two-means over local speakers' embeddings, keeping each window's speakers apart.
+
+    Starts from :func:`cluster_two`, then alternates :func:`assign_local_speakers` (which
+    never puts two local speakers of one window in the same cluster) with centroid updates:
+    the segmentation model tells two voices apart within a window even where the embeddings
+    of similar voices blur together across the call.
+
+    Args:
+        vectors: ``(windows, local, dim)`` unit embeddings.
+        weights: ``(windows, local)`` speech behind each one; 0 where there is none.
+
+    Returns:
+        ``(windows, local)`` assignment (-1 where no embedding) and ``(2, dim)`` centroids.
+    """
+    active = weights > 0
+    _, centroids = cluster_two(vectors[active], weights=weights[active], iterations=iterations)
+    assignment = assign_local_speakers(vectors @ centroids.T, active)
+    for _ in range(iterations):
+        for k in (0, 1):
+            chosen = assignment == k
+            if chosen.any():
+                centroids[k] = unit_rows((weights[chosen, None] * vectors[chosen]).sum(0))
+        updated = assign_local_speakers(vectors @ centroids.T, active)
+        if np.array_equal(updated, assignment):
+            break
+        assignment = updated
+    return assignment, centroids
+
+
 def aggregate_windows(window_scores: np.ndarray, start_frames: np.ndarray, *,
                       n_frames: int) -> np.ndarray:
-    """Average overlapping windows' frame scores onto one timeline.
+    """Average overlapping windows' frame scores onto one timeline, each window weighted
+    by a Hann taper so its edges (where a voice is cut off mid-word) count least, as
+    pyannote's ``Inference.aggregate`` does.
 
     Args:
         window_scores: ``(windows, frames_per_window, k)`` scores.
@@ -95,16 +128,18 @@ def aggregate_windows(window_scores: np.ndarray, start_frames: np.ndarray, *,
         n_frames: length of the timeline.
 
     Returns:
-        ``(n_frames, k)`` mean score over the windows covering each frame (0 where none does).
+        ``(n_frames, k)`` weighted mean score over the windows covering each frame (0 where
+        none does).
     """
     windows, length, k = window_scores.shape
+    taper = np.hanning(length + 2)[1:-1, None]  # never exactly zero, so one window still counts
     total = np.zeros((n_frames + length, k))
-    count = np.zeros((n_frames + length, 1))
+    weight = np.zeros((n_frames + length, 1))
     for window in range(windows):
         start = int(start_frames[window])
-        total[start:start + length] += window_scores[window]
-        count[start:start + length] += 1
-    return (total / np.maximum(count, 1))[:n_frames]
+        total[start:start + length] += taper * window_scores[window]
+        weight[start:start + length] += taper
+    return (total / np.maximum(weight, 1e-12))[:n_frames]
 
 
 def global_scores(local_probabilities: np.ndarray, assignment: np.ndarray) -> np.ndarray:

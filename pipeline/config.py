@@ -147,7 +147,7 @@ class SeparationConfig(_Validated):
     agent_speaker: str = setting("auto", "on a mono call, which separated voice is the agent: "
                                  "auto (named from what each says), first or second to speak",
                                  choices=("auto", "first", "second"))
-    window_step_s: float = setting(5.0, "step between the segmentation model's 10 s windows",
+    window_step_s: float = setting(2.5, "step between the segmentation model's 10 s windows",
                                    low=0.5, high=10.0)
     embedding_stride_s: float = setting(0.8, "step between 0.8 s speaker embeddings",
                                         low=0.1, high=2.0)

@@ -18,7 +18,8 @@ OPENING_S = 90.0
 AGENT_PHRASES = tuple(re.compile(pattern) for pattern in (
     r"\bthank(s| you) for (calling|contacting|holding|your patience)\b",
     r"\bhow (can|may|could) i (help|assist)\b",
-    r"\bwhat can i do for you\b",
+    r"\bwhat can i (do|help you with)\b",
+    r"\bgood (morning|afternoon|evening)\b[^.?!]*\b(support|service|speaking)\b",
     r"\bmy name is\b", r"\bthis is \w+\b.*\b(speaking|from|with)\b", r"\b\w+ speaking\b",
     r"\b(can|could|may) i (have|get|take) your\b",
     r"\banything else i can\b",

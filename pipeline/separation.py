@@ -107,8 +107,7 @@ def separate_voices(mix: np.ndarray, *, config: SeparationConfig,
     if active.sum() < 2:  # one voice or none: everything goes to the first speaker
         talking = np.stack([speech, np.zeros_like(speech)])
         return VoiceMasks(talking=talking, overlap=np.zeros_like(speech), confidence=0.0)
-    _, centroids = diarization.cluster_two(local_vectors[active], weights=weights[active])
-    assignment = diarization.assign_local_speakers(local_vectors @ centroids.T, active)
+    assignment, centroids = diarization.cluster_local_speakers(local_vectors, weights)
     scores = diarization.aggregate_windows(diarization.global_scores(local, assignment),
                                            start_frames, n_frames=n_frames)
     mean_overlap = diarization.aggregate_windows(overlap[..., None], start_frames,
