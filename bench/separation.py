@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import resource
 import sys
 import tempfile
@@ -31,6 +32,7 @@ from pipeline.activity import detect_speech, to_array  # noqa: E402
 from pipeline.config import Config  # noqa: E402
 from pipeline.decode import ANALYSIS_RATE_HZ, decode_call  # noqa: E402
 from pipeline.separation import separate_voices, voice_intervals  # noqa: E402
+from pipeline.transcribe import cpu_thread_count  # noqa: E402
 from pipeline.types import Speaker  # noqa: E402
 
 COLLAR_S = 0.25
@@ -56,11 +58,11 @@ def _share(value: float | None) -> str:
     return "     -" if value is None else f"{value:6.2f}"
 
 
-def run_scores(calls: list[sets.ScoredCall], config: Config) -> tuple[float, float]:
-    """Print one row per call and method; return (audio seconds, separation seconds)."""
+def run_scores(calls: list[sets.ScoredCall], config: Config) -> tuple[float, float, float]:
+    """Print one row per call and method; return audio, separation wall and CPU seconds."""
     print(f"{'call':34s} {'input':6s} {'DER':>6s} {'DER.25':>6s} {'miss':>6s} {'FA':>6s} "
           f"{'conf':>6s} {'ovP':>6s} {'ovR':>6s} {'fOV/4m':>8s} {'refOV':>6s}")
-    audio_s = separation_s = 0.0
+    audio_s = separation_s = cpu_s = 0.0
     for call in calls:
         if call.stereo:
             stereo = decode_call(call.audio, config=config.decode)
@@ -72,12 +74,13 @@ def run_scores(calls: list[sets.ScoredCall], config: Config) -> tuple[float, flo
             import librosa
 
             mix = librosa.load(call.audio, sr=ANALYSIS_RATE_HZ)[0]
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         masks = separate_voices(mix, config=config.separation, activity=config.activity)
         separation_s += time.perf_counter() - started
+        cpu_s += time.process_time() - started_cpu
         audio_s += len(mix) / ANALYSIS_RATE_HZ
         print(score_row(call.name, "mono", call, list(voice_intervals(masks))))
-    return audio_s, separation_s
+    return audio_s, separation_s, cpu_s
 
 
 def main() -> None:
@@ -93,10 +96,13 @@ def main() -> None:
         + sets.ami_excerpts()
     separate_voices(np.zeros(ANALYSIS_RATE_HZ, dtype=np.float32), config=config.separation,
                     activity=config.activity)  # load the models before timing
-    audio_s, separation_s = run_scores(calls, config)
+    audio_s, separation_s, cpu_s = run_scores(calls, config)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\nseparation: {audio_s:.0f} s of audio in {separation_s:.1f} s = "
-          f"{audio_s / separation_s:.0f}x real time; peak memory of this process {peak_mb:.0f} MB")
+    load = os.getloadavg()[0]
+    print(f"\nseparation on {cpu_thread_count()} cores (load average {load:.1f}): {audio_s:.0f} s of "
+          f"audio in {separation_s:.1f} s = {audio_s / separation_s:.0f}x real time; "
+          f"{cpu_s:.1f} CPU-seconds = {audio_s / cpu_s:.0f}x real time per CPU-second (a floor for two idle cores)")
+    print(f"peak memory of this process (decoding and separating every call): {peak_mb:.0f} MB")
     print(f"DER.25: with a {COLLAR_S} s collar; fOV/4m: overlap claimed where the reference has "
           "none, seconds per 4 minutes; refOV: reference overlap, seconds")
     if args.checks:

@@ -45,7 +45,23 @@ def test_windows_are_averaged_where_they_overlap():
     scores = np.ones((2, 4, 1))
     scores[1] *= 3
     timeline = diarization.aggregate_windows(scores, np.array([0, 2]), n_frames=7)[:, 0]
-    assert timeline.tolist() == [1, 1, 2, 2, 3, 3, 0]
+    assert timeline[[0, 1, 4, 5, 6]].tolist() == pytest.approx([1, 1, 3, 3, 0])
+    # Where they overlap, each window counts most away from its own edges.
+    assert 1 < timeline[2] < 2 < timeline[3] < 3
+    assert timeline[2] + timeline[3] == pytest.approx(4)
+
+
+def test_local_speakers_sharing_a_window_stay_apart_while_clustering():
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal(8), rng.standard_normal(8)
+    near_a = diarization.unit_rows(a + 0.8 * b)  # b's voice, pulled towards a's
+    vectors = diarization.unit_rows(np.array([
+        [a, near_a, np.zeros(8)], [a, b, np.zeros(8)], [b, a, np.zeros(8)]]))
+    weights = np.array([[2.0, 1.0, 0.0], [2.0, 2.0, 0.0], [2.0, 2.0, 0.0]])
+    assignment, _ = diarization.cluster_local_speakers(vectors, weights)
+    assert assignment[:, 2].tolist() == [-1, -1, -1]
+    assert all(row[0] != row[1] for row in assignment)
+    assert assignment[1, 0] == assignment[2, 1] == assignment[0, 0]
 
 
 def test_overlap_is_claimed_only_on_strong_evidence():
