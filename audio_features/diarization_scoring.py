@@ -44,7 +44,9 @@ class DiarizationScore:
 
     @property
     def overlap_recall(self) -> float | None:
-        return self.overlap_correct_s / self.overlap_reference_s if self.overlap_reference_s else None
+        if not self.overlap_reference_s:
+            return None
+        return self.overlap_correct_s / self.overlap_reference_s
 
     @property
     def false_overlap_s(self) -> float:

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/separation.py            # who-talks-when scores and speed
     .venv/bin/python bench/separation.py --checks   # plus full reports: checks, interruptions
+    .venv/bin/python bench/separation.py --checks-only --band 8k  # the telephone-band versions
 
 Each stereo call is mixed to mono (the two channels summed, as a mono recorder does) and
 separated; its stereo activity (one party per channel) is scored against the same reference.
@@ -45,10 +46,12 @@ def mono_mix(call: sets.ScoredCall, config: Config) -> np.ndarray:
 
 def score_row(name: str, how: str, call: sets.ScoredCall, hypothesis: list[np.ndarray]) -> str:
     plain = score_diarization(call.reference, hypothesis, scored_s=call.scored_s)
-    collar = score_diarization(call.reference, hypothesis, scored_s=call.scored_s, collar_s=COLLAR_S)
+    collar = score_diarization(call.reference, hypothesis, scored_s=call.scored_s,
+                               collar_s=COLLAR_S)
     minutes = (call.scored_s[1] - call.scored_s[0]) / 60
     return (f"{name:34s} {how:6s} {plain.error_rate:6.1%} {collar.error_rate:6.1%} "
-            f"{collar.missed_s / collar.reference_s:6.1%} {collar.false_alarm_s / collar.reference_s:6.1%} "
+            f"{collar.missed_s / collar.reference_s:6.1%} "
+            f"{collar.false_alarm_s / collar.reference_s:6.1%} "
             f"{collar.confusion_rate:6.1%} {_share(plain.overlap_precision)} "
             f"{_share(plain.overlap_recall)} {plain.false_overlap_s / minutes * 4:8.1f} "
             f"{plain.overlap_reference_s:6.1f}")
@@ -87,6 +90,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checks", action="store_true",
                         help="also analyse each sample call in full, stereo and mono")
+    parser.add_argument("--checks-only", action="store_true", help="skip the scores and speed")
+    parser.add_argument("--band", choices=("16k", "8k"), default="16k",
+                        help="which recordings of the sample calls --checks analyses")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     config = Config()
@@ -94,22 +100,29 @@ def main() -> None:
         print(f"note: {sets.REALDEV} is absent; scoring the sample calls only")
     calls = sets.sample_calls(".opus") + sets.sample_calls(".8k.flac") + sets.aws_call() \
         + sets.ami_excerpts()
+    if not args.checks_only:
+        print_scores(calls, config)
+    if args.checks or args.checks_only:
+        from bench.separation_checks import compare_reports
+
+        with tempfile.TemporaryDirectory() as folder:
+            compare_reports(config, Path(folder),
+                            suffix=".opus" if args.band == "16k" else ".8k.flac")
+
+
+def print_scores(calls: list[sets.ScoredCall], config: Config) -> None:
     separate_voices(np.zeros(ANALYSIS_RATE_HZ, dtype=np.float32), config=config.separation,
                     activity=config.activity)  # load the models before timing
     audio_s, separation_s, cpu_s = run_scores(calls, config)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     load = os.getloadavg()[0]
-    print(f"\nseparation on {cpu_thread_count()} cores (load average {load:.1f}): {audio_s:.0f} s of "
-          f"audio in {separation_s:.1f} s = {audio_s / separation_s:.0f}x real time; "
-          f"{cpu_s:.1f} CPU-seconds = {audio_s / cpu_s:.0f}x real time per CPU-second (a floor for two idle cores)")
+    print(f"\nseparation on {cpu_thread_count()} cores (load average {load:.1f}): {audio_s:.0f} s "
+          f"of audio in {separation_s:.1f} s = {audio_s / separation_s:.0f}x real time; "
+          f"{cpu_s:.1f} CPU-seconds = {audio_s / cpu_s:.0f}x real time per CPU-second (a floor "
+          "for two idle cores)")
     print(f"peak memory of this process (decoding and separating every call): {peak_mb:.0f} MB")
     print(f"DER.25: with a {COLLAR_S} s collar; fOV/4m: overlap claimed where the reference has "
           "none, seconds per 4 minutes; refOV: reference overlap, seconds")
-    if args.checks:
-        from bench.separation_checks import compare_reports
-
-        with tempfile.TemporaryDirectory() as folder:
-            compare_reports(config, Path(folder))
 
 
 if __name__ == "__main__":

@@ -32,14 +32,16 @@ def f1(tally: Tally) -> float:
     return 2 * tally.precision * tally.recall / max(tally.precision + tally.recall, 1e-9)
 
 
-def compare_reports(config: Config, folder: Path) -> None:
+def compare_reports(config: Config, folder: Path, *, suffix: str = ".opus") -> None:
     transcriber = get_transcriber(config.transcription, Path(".callcoach").resolve())
     same = total = 0
     tallies = {"stereo": Tally(), "mono": Tally()}
-    print(f"\n{'call':26s} {'checks same':>11s}  interruptions found/true (stereo, mono)  agent named by")
+    print(f"\n{suffix} recordings:")
+    print(f"{'call':26s} {'checks same':>11s}  interruptions found/true (stereo, mono)  "
+          "agent named by")
     for truth_path in sorted(SAMPLE_CALLS.glob("*.json")):
         truth = json.loads(truth_path.read_text())
-        stereo_path = truth_path.with_suffix(".opus")
+        stereo_path = truth_path.with_suffix(suffix)
         mono_path = folder / f"{truth_path.stem}.wav"
         samples = decode_call(stereo_path, config=config.decode).samples
         soundfile.write(mono_path, np.clip(samples.sum(axis=0), -1, 1), ANALYSIS_RATE_HZ)
@@ -57,7 +59,8 @@ def compare_reports(config: Config, folder: Path) -> None:
             counts.append(f"{tally.true_positive}+{tally.false_positive}/"
                           f"{tally.true_positive + tally.false_negative}")
         named_by = reports["mono"]["separation_details"]["agent_named_by"]
-        print(f"{truth['call_id']:26s} {agree:5d}/{len(checks):<5d}  {counts[0]:>18s} {counts[1]:>10s}"
+        print(f"{truth['call_id']:26s} {agree:5d}/{len(checks):<5d}  "
+              f"{counts[0]:>18s} {counts[1]:>10s}"
               f"       {named_by}")
     print(f"check outcomes, mono same as stereo: {same}/{total} = {same / total:.1%}")
     for how, tally in tallies.items():

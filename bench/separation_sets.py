@@ -69,7 +69,8 @@ def aws_call() -> list[ScoredCall]:
         samples, rate = soundfile.read(folder / f"Auto_Repairs_40_UTC_{party}.wav", dtype="float32")
         tracks.append(energy_activity(samples, sample_rate_hz=rate))
     duration_s = len(samples) / rate
-    return [ScoredCall(name="aws_call40", audio=folder / "Auto_Repairs_40_UTC_stereo_L-agent_R-caller.wav",
+    stereo = folder / "Auto_Repairs_40_UTC_stereo_L-agent_R-caller.wav"
+    return [ScoredCall(name="aws_call40", audio=stereo,
                        reference=tracks, scored_s=(0.0, duration_s), stereo=True)]
 
 

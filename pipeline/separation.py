@@ -132,7 +132,8 @@ def _voice_masks(scores: np.ndarray, overlap: np.ndarray, speech: np.ndarray, he
     disagreement only lowers the confidence the report shows.
     """
     scored = speech & (scores.max(axis=1) > 0)
-    same = float(np.mean(np.argmax(scores, axis=1)[scored] == heard[scored])) if scored.any() else 1.0
+    agreeing = np.argmax(scores, axis=1)[scored] == heard[scored]
+    same = float(np.mean(agreeing)) if agreeing.size else 1.0
     agreement = max(same, 1.0 - same)
     heard = heard if same >= 0.5 else 1 - heard  # the two clusterings number voices apart
     logger.debug("segmentation and embeddings agree on %.0f%% of speech", 100 * agreement)
@@ -226,7 +227,8 @@ def _local_embeddings(local: np.ndarray, start_frames: np.ndarray, embeddings: n
         inside = np.flatnonzero((embedding_starts_s >= offset_s)
                                 & (embedding_starts_s + span <= offset_s + length * FRAME_S))
         for speaker in range(n_local):
-            coverage = np.array([_share(alone[window, :, speaker], s - offset_s, s - offset_s + span)
+            mask = alone[window, :, speaker]
+            coverage = np.array([_share(mask, s - offset_s, s - offset_s + span)
                                  for s in embedding_starts_s[inside]])
             keep = coverage >= min_coverage
             if keep.any():
