@@ -47,7 +47,14 @@ def analyze(paths: list[Path], folder: Path, *extra: str) -> dict[Path, dict]:
 def sample_calls(folder: Path, *, transcripts: bool) -> None:
     paths = sorted(SAMPLE_DIR.glob("*.opus")) + sorted(SAMPLE_DIR.glob("*.8k.flac"))
     started = time.perf_counter()
-    reports = analyze(paths, folder / "samples", *(() if transcripts else ("--no-transcript",)))
+    reports = {}
+    for call_id in sorted({path.name.split(".")[0] for path in paths}):
+        # Each call with its own customer's name, as a user would give it (--customer-name).
+        truth = json.loads((SAMPLE_DIR / f"{call_id}.json").read_text())
+        versions = [path for path in paths if path.name.split(".")[0] == call_id]
+        extra = ["--customer-name", truth["customer_name"]] if truth.get("customer_name") else []
+        reports |= analyze(versions, folder / "samples",
+                           *extra, *(() if transcripts else ("--no-transcript",)))
     print(f"\n## Sample calls: {len(paths)} recordings, "
           f"{'with' if transcripts else 'without'} transcripts "
           f"({time.perf_counter() - started:.0f} s)")

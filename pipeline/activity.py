@@ -33,8 +33,9 @@ _VOICING_RANGE_HZ = (60.0, 700.0)
 def detect_speech(audio: CallAudio, *, config: ActivityConfig) -> dict[Speaker, SpeechActivity]:
     """Where each party speaks, with the other party's leakage removed."""
     hop_s = VAD_WINDOW_SAMPLES / audio.sample_rate_hz
-    probabilities = {speaker: speech_evidence(audio.channel(speaker), sample_rate_hz=audio.sample_rate_hz,
-                                              config=config) for speaker in Speaker}
+    probabilities = {speaker: speech_evidence(audio.channel(speaker),
+                                              sample_rate_hz=audio.sample_rate_hz, config=config)
+                     for speaker in Speaker}
     activity = {}
     for speaker in Speaker:
         leaked = bleed.bleed_frames(

@@ -133,7 +133,7 @@ class TurnConfig(_Validated):
 class RaisedVoiceConfig(_Validated):
     min_delta_db: float = setting(6.0, "loudness above the speaker's calm baseline", low=1.0,
                                   high=40.0)
-    min_delta_semitones: float = setting(2.0, "pitch above the speaker's calm baseline",
+    min_delta_semitones: float = setting(1.5, "pitch above the speaker's calm baseline",
                                          low=0.5, high=24.0)
     min_duration_s: float = setting(1.0, "shortest raised stretch reported", low=0.2, high=10.0)
     max_gap_s: float = setting(1.0, "pauses shorter than this do not split a raised stretch",

@@ -4,15 +4,6 @@
 const API = document.body.dataset.api;
 const TOKEN_KEY = "callcoach_token";
 
-function takeTokenFromFragment() {
-  // A link may carry the token once as #token=...; keep it for this tab and drop it from the URL.
-  const match = location.hash.match(/token=([^&]+)/);
-  if (match) {
-    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
-    history.replaceState(null, "", location.pathname + location.search);
-  }
-}
-
 function useToken(token) {
   sessionStorage.setItem(TOKEN_KEY, token);
   // Same-site cookie for GET requests the page cannot add headers to (the <audio> element).
@@ -147,7 +138,6 @@ async function renderFindings() {
 }
 
 async function start() {
-  takeTokenFromFragment();
   const stored = sessionStorage.getItem(TOKEN_KEY);
   if (stored) useToken(stored);
   document.getElementById("token-form").addEventListener("submit", (event) => {
