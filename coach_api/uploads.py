@@ -89,10 +89,11 @@ def _copy_limited(chunks: Iterable[bytes], out: BinaryIO, *, max_bytes: int, suf
 
 
 def check_audio(probe: AudioProbe, *, max_duration_s: float) -> None:
-    """Refuse what analysis would refuse anyway: not two channels, empty, or too long."""
-    if probe.channels != 2:
-        raise InvalidAudioError(f"the recording has {probe.channels} channel(s); callcoach needs "
-                                "stereo with the agent on one channel and the customer on the other")
+    """Refuse what analysis would refuse anyway: not one or two channels, empty, or too long."""
+    if probe.channels not in (1, 2):
+        raise InvalidAudioError(f"the recording has {probe.channels} channels; callcoach needs "
+                                "stereo with the agent on one channel and the customer on the "
+                                "other, or mono with both mixed")
     if probe.duration_s <= 0:
         raise InvalidAudioError("the recording is empty")
     if probe.duration_s > max_duration_s:

@@ -196,6 +196,10 @@ class CallReport(_Part):
     channels: dict[SpeakerName, int] = {}
     source: dict[str, Any] = {}
     speech_found: bool | None = None
+    separation: str | None = Field(None, description="how the parties were told apart: "
+                                                     "stereo-channels, or the mono method")
+    separation_details: dict[str, Any] | None = Field(
+        None, description="mono calls: confidence, how the agent was named, overlap, a note")
     notes: tuple[str, ...] = ()
     transcript: tuple[TranscriptTurn, ...] = ()
     events: tuple[ReportEvent, ...] = ()

@@ -69,6 +69,9 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="TOML file overriding default thresholds")
     parser.add_argument("--agent-channel", type=int, choices=(0, 1),
                         help="channel that carries the agent (default 0)")
+    parser.add_argument("--agent-speaker", choices=("auto", "first", "second"),
+                        help="on a mono call, which separated voice is the agent: named from "
+                        "what each says (auto, the default), or the first or second to speak")
     parser.add_argument("--model", help="Whisper model: tiny.en (default), base, or a folder")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), help="where Whisper runs")
 
@@ -78,6 +81,8 @@ def load_config(args: argparse.Namespace) -> config_module.Config:
     config = config_module.load(args.config) if args.config else config_module.Config()
     if args.agent_channel is not None:
         config = config.replace("decode", agent_channel=args.agent_channel)
+    if getattr(args, "agent_speaker", None) is not None:
+        config = config.replace("separation", agent_speaker=args.agent_speaker)
     overrides = {key: value for key, value in (("model", args.model), ("device", args.device))
                  if value is not None}
     return config.replace("transcription", **overrides) if overrides else config
@@ -85,7 +90,7 @@ def load_config(args: argparse.Namespace) -> config_module.Config:
 
 def _add_analyze(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("analyze", help="analyse call recordings and print findings")
-    parser.add_argument("calls", nargs="+", type=Path, metavar="CALL", help="stereo audio file(s)")
+    parser.add_argument("calls", nargs="+", type=Path, metavar="CALL", help="audio file(s): stereo, one party per channel, or mono")
     parser.add_argument("--agent-id", help="agent identifier recorded in the report")
     parser.add_argument("--customer-name", help="customer's name, for the name-use check")
     parser.add_argument("--json", type=Path, metavar="OUT",

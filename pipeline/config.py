@@ -174,6 +174,31 @@ class TranscriptionConfig(_Validated):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SeparationConfig(_Validated):
+    agent_speaker: str = setting("auto", "on a mono call, which separated voice is the agent: "
+                                 "auto (named from what each says), first or second to speak",
+                                 choices=("auto", "first", "second"))
+    window_step_s: float = setting(2.5, "step between the segmentation model's 10 s windows",
+                                   low=0.5, high=10.0)
+    embedding_stride_s: float = setting(0.8, "step between 0.8 s speaker embeddings",
+                                        low=0.1, high=2.0)
+    min_embedding_coverage: float = setting(0.6, "share of a 0.8 s embedding a local speaker "
+                                            "must speak alone in for it to count", low=0.1,
+                                            high=1.0)
+    overlap_min_probability: float = setting(0.5, "overlapped-speech probability (averaged over "
+                                             "windows) needed to claim both parties talk",
+                                             low=0.0, high=1.0)
+    overlap_min_speaker_probability: float = setting(0.3, "the quieter party's own score needed "
+                                                     "too", low=0.0, high=1.0)
+    overlap_min_s: float = setting(0.3, "shorter stretches of overlap on a mono call are not "
+                                   "claimed", low=0.0, high=5.0)
+    segmentation_speech_probability: float = setting(
+        0.5, "speech the VAD missed counts where the segmentation model's own speech probability "
+        "reaches this (1.0: the VAD alone decides)", low=0.0, high=1.0)
+    batch_windows: int = setting(8, "segmentation windows scored together", low=1, high=64)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     decode: DecodeConfig = field(default_factory=DecodeConfig)
     activity: ActivityConfig = field(default_factory=ActivityConfig)
@@ -181,6 +206,7 @@ class Config:
     turns: TurnConfig = field(default_factory=TurnConfig)
     raised_voice: RaisedVoiceConfig = field(default_factory=RaisedVoiceConfig)
     transcription: TranscriptionConfig = field(default_factory=TranscriptionConfig)
+    separation: SeparationConfig = field(default_factory=SeparationConfig)
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         return dataclasses.asdict(self)

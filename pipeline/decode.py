@@ -24,20 +24,15 @@ logger = logging.getLogger(__name__)
 # Silero VAD and Whisper both work on 16 kHz audio, so every call is analysed at that rate.
 ANALYSIS_RATE_HZ = 16000
 
-STEREO_HINT = (
-    "callcoach needs one party per channel (stereo: agent and customer); "
-    "mono calls are not supported yet - export the recording as two-channel audio"
-)
-
-
 def decode_call(path: Path, *, config: DecodeConfig, agent_channel: int | None = None) -> CallAudio:
-    """Read ``path`` and return both parties' channels resampled to ``ANALYSIS_RATE_HZ``.
+    """Read ``path`` and return its channels resampled to ``ANALYSIS_RATE_HZ``: one per party,
+    or one mixed channel (``CallAudio.is_mono``) whose parties are separated later.
 
     ``agent_channel`` is a fact about this call (its metadata); None takes the config's
     default, the channel a site's recorder gives the agent.
 
     Raises InvalidAudioError, with the fix in its message, for anything that is not a
-    two-channel audio recording callcoach can analyse.
+    one- or two-channel audio recording callcoach can analyse.
     """
     path = Path(path)
     _check_file(path)
@@ -136,17 +131,15 @@ def _warn_if_truncated(decoded_s: float, declared_s: float | None, *, path: Path
 
 
 def _check_channel_count(channels: int, path: Path) -> None:
-    if channels == 1:
-        raise InvalidAudioError(f"{path}: is mono; {STEREO_HINT}")
-    if channels != 2:
+    if channels not in (1, 2):
         raise InvalidAudioError(
-            f"{path}: has {channels} channels; callcoach expects exactly 2 (agent and customer) - "
-            "mix the recording down to one channel per party")
+            f"{path}: has {channels} channels; callcoach expects 2 (agent and customer) or 1 "
+            "(both mixed) - mix the recording down to one channel per party")
 
 
 def _decode_stream(container, stream, channels: int, config: DecodeConfig) -> np.ndarray:
     """Decode and resample in chunks, stopping as soon as the call is over the maximum length."""
-    layout = "stereo"
+    layout = "mono" if channels == 1 else "stereo"
     resampler = av.AudioResampler(format="fltp", layout=layout, rate=ANALYSIS_RATE_HZ)
     max_samples = int(config.max_duration_s * ANALYSIS_RATE_HZ)
     chunks: list[np.ndarray] = []

@@ -48,9 +48,15 @@ from pipeline.types import (
 
 def assemble_report(audio: CallAudio, metadata: CallMetadata, acoustics: Acoustics,
                     transcript: tuple[Utterance, ...], *, config: Config,
-                    assessment: Assessment | None = None) -> CallReport:
-    """The report of one call; the transcript-based sections come from ``assessment``."""
+                    assessment: Assessment | None = None,
+                    separation: Mapping[str, Any] | None = None) -> CallReport:
+    """The report of one call; the transcript-based sections come from ``assessment``, how
+    the parties were told apart from ``separation`` (``mono_call.report_section``)."""
     has_speech = any(acoustics.activity[speaker].segments for speaker in Speaker)
+    separation = dict(separation or {})
+    details = separation.get("separation_details")
+    notes = (() if has_speech else ("no speech: neither channel contains speech",)) + \
+        ((details["note"],) if details else ())
     return CallReport(
         schema_version=SCHEMA_VERSION,
         call_id=metadata.call_id,
@@ -64,7 +70,7 @@ def assemble_report(audio: CallAudio, metadata: CallMetadata, acoustics: Acousti
                   "customer": audio.channel_index(Speaker.CUSTOMER)},
         source={"format": audio.source_format, "sample_rate_hz": audio.source_sample_rate_hz},
         speech_found=has_speech,
-        notes=() if has_speech else ("no speech: neither channel contains speech",),
+        notes=notes,
         transcript=transcript_turns(transcript, assessment),
         events=tuple(report_event(event) for event in acoustics.events),
         activity=activity_section(acoustics),
@@ -72,6 +78,7 @@ def assemble_report(audio: CallAudio, metadata: CallMetadata, acoustics: Acousti
         config=ConfigEcho(**config.to_dict(), digest=config.digest),
         generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         generator={"name": "callcoach", "version": _package_version()},
+        **separation,
         **(assessment_sections(assessment) if assessment is not None else {}),
     )
 

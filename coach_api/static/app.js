@@ -81,6 +81,12 @@ async function renderCall() {
     `Agent ${call.agent_name || call.agent_id || "?"} · team ${call.team || "?"} · ${call.status}`));
   if (call.status !== "done") { say(call.error || `The call is ${call.status}.`); return; }
   const report = await api(`${path}/report`);
+  if (report.separation === "mono-diarized") {
+    const details = report.separation_details || {};
+    document.getElementById("summary").append(el("p", {className: "notice", role: "note"},
+      `Mono call (separation confidence ${Number(details.confidence ?? 0).toFixed(2)}, agent ` +
+      `named by ${String(details.agent_named_by || "?").replace("_", " ")}): ${details.note || ""}`));
+  }
   const player = document.getElementById("player");
   player.src = `${API}${path}/audio`;
   const list = document.getElementById("events");

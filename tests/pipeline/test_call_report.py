@@ -44,10 +44,10 @@ def test_a_version_one_report_gains_each_check_skill_and_polarity():
 
 def test_a_report_from_a_newer_version_keeps_what_it_adds():
     newer = {**version_one_report(), "schema_version": SCHEMA_VERSION + 1,
-             "separation": {"method": "x"}}
+             "diarization": {"method": "x"}}
     newer["flags"] = [{"reason": "r", "severity": "urgent"}]
     report = read_report(newer)
-    assert report.model_extra == {"separation": {"method": "x"}}
+    assert report.model_extra == {"diarization": {"method": "x"}}
     assert report.flags[0].severity == "urgent"
 
 

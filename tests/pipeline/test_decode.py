@@ -78,6 +78,16 @@ def _mono(path):
     sf.write(path, stereo_tones(8000)[:, 0], 8000)
 
 
+def test_mono_call_decodes_to_one_channel_both_parties_share(tmp_path):
+    path = tmp_path / "call.wav"
+    _mono(path)
+    audio = decode_call(path, config=DecodeConfig())
+    from pipeline.types import Speaker
+    assert audio.is_mono and audio.samples.shape == (1, 32000)
+    assert np.array_equal(audio.channel(Speaker.AGENT), audio.channel(Speaker.CUSTOMER))
+    assert np.abs(audio.channel(Speaker.AGENT)).max() == pytest.approx(0.5, abs=0.02)
+
+
 def _three_channels(path):
     frames = stereo_tones(8000)
     sf.write(path, np.concatenate([frames, frames[:, :1]], axis=1), 8000)
@@ -115,7 +125,6 @@ def _directory(path):
 
 
 @pytest.mark.parametrize("make_file, message", [
-    (_mono, "mono"),
     (_three_channels, "3 channels"),
     (_non_finite, "non-finite"),
     (_empty, "empty"),
