@@ -33,7 +33,7 @@ def report(mono_path, tmp_path_factory):
     config = Config()
     transcriber = get_transcriber(config.transcription, tmp_path_factory.mktemp("home"))
     return analyze_call(mono_path, CallMetadata(call_id=CALL, customer_name="Mike Dunn"),
-                        config=config, transcriber=transcriber)
+                        config=config, transcriber=transcriber).to_json()
 
 
 def test_separated_parties_match_the_stereo_channels(stereo, mono_path):
