@@ -10,12 +10,13 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from coach_api import method_not_allowed
 from coach_api.body_guard import BodyGuard
 from coach_api.errors import install_error_handlers, public_message
 from coach_api.processing import CallProcessor, ProcessingQueue, flow_processor
+from coach_api.query_guard import reject_unknown_query
 from coach_api.security_headers import SecurityHeaders
 from coach_api.routes import agents, calls, findings, health, me, media, pages, reviews, users
 from coach_api.schemas import API_PREFIX, ErrorOut
@@ -63,7 +64,8 @@ def create_app(settings: ApiSettings, *, processor: ProcessorFactory = flow_proc
     app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
     app.include_router(health.router)
     for module in (me, users, calls, media, reviews, findings, agents):
-        app.include_router(module.router, prefix=API_PREFIX, responses=_ERRORS)
+        app.include_router(module.router, prefix=API_PREFIX, responses=_ERRORS,
+                           dependencies=[Depends(reject_unknown_query)])
     pages.mount(app)
     return app
 

@@ -265,3 +265,10 @@ def test_importing_the_app_stays_light():
 
 def test_health_needs_no_token(world):
     assert world.client.get("/healthz").json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("query", ["stauts=failed", "=false", "limit=5&colour=red"])
+def test_an_undeclared_query_parameter_is_refused_with_the_known_names(world, query):
+    response = world.client.get(f"/api/v1/calls?{query}", headers=world.headers("admin"))
+    assert response.status_code == 400
+    assert "status" in response.json()["detail"]
