@@ -104,7 +104,7 @@ def assessment_to_json(assessment: Assessment, transcript: tuple[Utterance, ...]
 
 
 def check_to_json(result: CheckResult) -> dict[str, Any]:
-    return {"met": result.met, "evidence": [
+    return {"met": result.met, "confidence": result.confidence, "evidence": [
         {"speaker": e.speaker.value, "start": _t(e.start_s), "end": _t(e.end_s), "text": e.text}
         for e in result.evidence]}
 
