@@ -83,16 +83,26 @@ def save_heads(heads: CheckHeads, path: Path) -> None:
 
 
 def load_heads(path: Path, rubric: Rubric) -> CheckHeads:
-    """Read the heads for ``rubric``; a missing or stale file names the command that fixes it."""
+    """Read the heads for ``rubric`` from ``path``; a copy of the packaged rubric whose examples
+    and phrases are unchanged may also use the packaged heads. A missing or stale file is an
+    error naming the command that fixes it."""
     fix = "run: callcoach rubric train" + ("" if path.name == "rubric.heads.npz"
                                            else f" --rubric {path.with_name(path.name[:-10])}.toml")
-    if not path.is_file():
-        raise ConfigError(f"the rubric has meaning examples but no trained matcher at {path}; {fix}")
+    wanted = examples_digest(rubric)
+    for candidate in dict.fromkeys((path, heads_path(None))):
+        if candidate.is_file():
+            heads = _read(candidate)
+            if heads.examples_digest == wanted:
+                return heads
+    if path.is_file():
+        raise ConfigError(f"{path} was trained on other meaning examples than the rubric's; {fix}")
+    raise ConfigError(f"the rubric has meaning examples but no trained matcher at {path}; {fix}")
+
+
+def _read(path: Path) -> CheckHeads:
     with np.load(path, allow_pickle=False) as data:
         digest = str(data["digest"])
         ids, weights, params = [str(i) for i in data["check_ids"]], data["weights"], data["params"]
-    if digest != examples_digest(rubric):
-        raise ConfigError(f"{path} was trained on other meaning examples than the rubric's; {fix}")
     heads = {}
     for cid, row, (bias, threshold, veto, alone) in zip(ids, weights, params):
         row = row.copy()

@@ -135,8 +135,24 @@ def _train_one(check_id: str, rubric: Rubric, rules_only: Rubric, items, vectors
     threshold, veto = _pick(scores, labels, rule_met)
     alone, _ = _pick(scores, labels, np.zeros(len(own), dtype=bool))
     beta = _fit(own, others, vectors, keep=np.ones(len(own), dtype=bool))
+    threshold, veto = _honour_examples(rubric.checks[check_id], own, rule_met, beta, vectors,
+                                       threshold=threshold, veto=veto)
     return Head(weights=beta[:-1].astype(np.float32), bias=float(beta[-1]),
                 threshold=threshold, veto=veto, alone_threshold=alone)
+
+
+def _honour_examples(rule: CheckRule, own, rule_met: np.ndarray, beta: np.ndarray, vectors,  # noqa: ANN001
+                     *, threshold: float, veto: float) -> tuple[float, float]:
+    """The rubric's ``examples`` lines are what the check must do, so the final head's
+    threshold rises above any no_match line it would fire on, and its veto falls below any
+    match line whose phrase it would cancel (as far as the other lines allow)."""
+    for (example, label, units), by_rule in zip(own, rule_met):
+        probability = _max_probability(beta, units, vectors)
+        if example in rule.examples_no_match and not label and probability >= threshold:
+            threshold = min(round(probability + 0.01, 2), 0.99)
+        if example in rule.examples_match and label and by_rule and probability < veto:
+            veto = max(round(probability - 0.01, 2), 0.0)
+    return threshold, veto
 
 
 def _fit(own, others, vectors, *, keep: np.ndarray) -> np.ndarray:  # noqa: ANN001

@@ -28,6 +28,9 @@ from pipeline.text_normalize import Token
 
 Span = tuple[int, int]  # token indices [start, end)
 _SENTENCE_END = (".", "?", "!")
+# unit kind -> (longest unit in tokens, window, stride) for stretches longer than that
+_SHORTEST_SENTENCE = 3  # tokens
+_WINDOWS = {"sentence": (20, 12, 6), "turn": (32, 24, 12)}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,11 +46,25 @@ class Hit:
 
 
 def unit_spans(tokens: tuple[Token, ...], pieces: tuple[str, ...], *, unit: str) -> list[Span]:
-    """Token spans of the sentences (or the one turn) an utterance is scored in."""
+    """Token spans of the sentences (or the one turn) an utterance is scored in.
+
+    A long stretch with no punctuation (small recognisers often write none) is read as
+    overlapping windows instead: one sentence-sized meaning drowns in a minute of words.
+    """
     if not tokens:
         return []
-    if unit == "turn":
-        return [(0, len(tokens))]
+    longest, window, stride = _WINDOWS[unit]
+    spans = []
+    for start, end in _sentences(tokens, pieces) if unit == "sentence" else [(0, len(tokens))]:
+        if end - start <= longest:
+            spans.append((start, end))
+            continue
+        starts = range(start, max(end - window, start) + stride, stride)
+        spans.extend((low, min(low + window, end)) for low in starts if low < end)
+    return spans
+
+
+def _sentences(tokens: tuple[Token, ...], pieces: tuple[str, ...]) -> list[Span]:
     spans, start = [], 0
     for index in range(1, len(tokens)):
         previous_piece = pieces[tokens[index - 1].source_index].rstrip("\"')]")
@@ -56,7 +73,19 @@ def unit_spans(tokens: tuple[Token, ...], pieces: tuple[str, ...], *, unit: str)
             spans.append((start, index))
             start = index
     spans.append((start, len(tokens)))
-    return spans
+    return _merge_fragments(spans)
+
+
+def _merge_fragments(spans: list[Span]) -> list[Span]:
+    """A sentence of one or two words ("Disruptive?") joins the next: alone it has too little
+    meaning for the model, and its neighbour says what it was about."""
+    merged: list[Span] = []
+    for start, end in reversed(spans):
+        if merged and end - start < _SHORTEST_SENTENCE:
+            merged[-1] = (start, merged[-1][1])
+        else:
+            merged.append((start, end))
+    return merged[::-1]
 
 
 def unit_text(tokens: tuple[Token, ...], pieces: tuple[str, ...], span: Span) -> str:
@@ -72,15 +101,19 @@ def score_units(texts: list[str], heads: dict[str, Head], encode) -> dict[str, n
 
 
 def combine(rule_spans: list[Span], units: list[UnitScore], head: Head) -> list[Hit]:
-    """The combining rule above, applied to one utterance's units."""
+    """The combining rule above, applied to one utterance's units (windows may overlap)."""
     hits = []
+    for span in rule_spans:
+        around = [unit.probability for unit in units if unit.span[0] <= span[0] < unit.span[1]]
+        if around and max(around) >= head.veto:
+            hits.append(Hit(span=span, confidence=max(max(around), 0.5)))
+    taken_until = -1
     for unit in units:
-        inside = [span for span in rule_spans if unit.span[0] <= span[0] < unit.span[1]]
-        if inside and unit.probability >= head.veto:
-            hits.extend(Hit(span=span, confidence=max(unit.probability, 0.5)) for span in inside)
-        elif unit.probability >= head.threshold:
+        has_rule = any(unit.span[0] <= span[0] < unit.span[1] for span in rule_spans)
+        if unit.probability >= head.threshold and not has_rule and unit.span[0] >= taken_until:
             hits.append(Hit(span=unit.span, confidence=unit.probability))
-    return hits
+            taken_until = unit.span[1]  # an overlapping window is the same stretch again
+    return sorted(hits, key=lambda hit: hit.span)
 
 
 def outcome_confidence(met: bool, hit_confidences: list[float], unit_probabilities: list[float],
