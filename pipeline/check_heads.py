@@ -68,7 +68,7 @@ def examples_digest(rubric: Rubric) -> str:
                      rule.requires, [phrase.text for phrase in rule.phrases],
                      [pattern.pattern for pattern in rule.patterns]]
                for cid, rule in rubric.checks.items() if rule.meaning is not None}
-    text = json.dumps([FORMAT_VERSION, MODEL_SHA256, content], sort_keys=True)
+    text = json.dumps([FORMAT_VERSION, MODEL_SHA256, content, rubric.ordinary], sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

@@ -2,7 +2,8 @@
 
 For each check with a head, every sentence (or turn) of its speaker in a ``positive`` example
 is a positive; those of its ``negative`` examples are negatives, and so, at a lower weight, are
-the examples of the other checks for the same speaker (an apology is not a closing question).
+the examples of the other checks (an apology is not a closing question) and the rubric's
+``ordinary`` call talk.
 Checks whose behaviours may share a sentence ("I'm sorry to hear that" is an apology and
 empathy) never serve as each other's negatives. The head is an L2-regularised logistic
 regression on the sentence embeddings, fitted by Newton's method.
@@ -77,7 +78,9 @@ def train_heads(rubric: Rubric, encode) -> CheckHeads:  # noqa: ANN001
     rules_only = dataclasses.replace(rubric, heads=None)
     items = _items(rubric, rules_only)
     texts = sorted({text for entries in items.values() for _, _, units in entries
-                    for text in units})
+                    for text in units} | {
+        text for example in rubric.ordinary
+        for text in example_units(example, rubric.checks["apology"], "sentence")})
     vectors = dict(zip(texts, encode(texts)))
     heads = {}
     for check_id, rule in rubric.checks.items():
@@ -119,13 +122,14 @@ def _train_one(check_id: str, rubric: Rubric, rules_only: Rubric, items, vectors
     own = items[check_id]
     family = next((f for f in FAMILIES if check_id in f), frozenset({check_id}))
     speaker = rubric.checks[check_id].speaker
-    others = [text for other, entries in items.items()
-              if other not in family and rubric.checks[other].speaker is speaker
+    others = [text for other, entries in items.items() if other not in family
               for _, _, units in entries for text in units]
+    ordinary = [text for example in rubric.ordinary
+                for text in example_units(example, rubric.checks[check_id], "sentence")]
     folds = np.random.default_rng(_SEED).permutation(len(own)) % FOLDS
     scores = np.zeros(len(own))
     for fold in range(FOLDS):
-        beta = _fit(own, others, vectors, keep=folds != fold)
+        beta = _fit(own, others, ordinary, vectors, keep=folds != fold)
         for index in np.flatnonzero(folds == fold):
             scores[index] = _max_probability(beta, own[index][2], vectors)
     labels = np.array([label for _, label, _ in own])
@@ -134,7 +138,7 @@ def _train_one(check_id: str, rubric: Rubric, rules_only: Rubric, items, vectors
                          for example, _, _ in own])
     threshold, veto = _pick(scores, labels, rule_met)
     alone, _ = _pick(scores, labels, np.zeros(len(own), dtype=bool))
-    beta = _fit(own, others, vectors, keep=np.ones(len(own), dtype=bool))
+    beta = _fit(own, others, ordinary, vectors, keep=np.ones(len(own), dtype=bool))
     threshold, veto = _honour_examples(rubric.checks[check_id], own, rule_met, beta, vectors,
                                        threshold=threshold, veto=veto)
     return Head(weights=beta[:-1].astype(np.float32), bias=float(beta[-1]),
@@ -155,16 +159,16 @@ def _honour_examples(rule: CheckRule, own, rule_met: np.ndarray, beta: np.ndarra
     return threshold, veto
 
 
-def _fit(own, others, vectors, *, keep: np.ndarray) -> np.ndarray:  # noqa: ANN001
+def _fit(own, others, ordinary, vectors, *, keep: np.ndarray) -> np.ndarray:  # noqa: ANN001
     rows, labels, weights = [], [], []
     for (_, label, units), kept in zip(own, keep):
         if kept:
             rows += [vectors[text] for text in units]
             labels += [float(label)] * len(units)
             weights += [1.0] * len(units)
-    rows += [vectors[text] for text in others]
-    labels += [0.0] * len(others)
-    weights += [OTHER_CHECK_WEIGHT] * len(others)
+    rows += [vectors[text] for text in others + ordinary]
+    labels += [0.0] * (len(others) + len(ordinary))
+    weights += [OTHER_CHECK_WEIGHT] * len(others) + [1.0] * len(ordinary)
     labels_array, weights_array = np.array(labels), np.array(weights)
     positive = labels_array == 1.0  # balance the classes: positives weigh as much as the rest
     weights_array[positive] *= weights_array[~positive].sum() / max(weights_array[positive].sum(), 1e-9)

@@ -44,7 +44,7 @@ _MACROS = {
     "{day}": r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tonight|tomorrow)",
     "{name}": r"(?P<name>[a-z]+(?: [a-z]+)?)",
 }
-_TOP_KEYS = {"rubric_version", "matching", "checks"}
+_TOP_KEYS = {"rubric_version", "matching", "checks", "meaning"}
 _CHECK_KEYS = {"description", "speaker", "phrases", "patterns", "phrases_from", "name_patterns",
                "name_prompts", "min_count", "window_s", "early_s", "requires", "negation",
                "examples", "meaning"}
@@ -114,6 +114,7 @@ class Rubric:
     matching: MatchingRules
     checks: Mapping[str, CheckRule]  # in file order
     heads: CheckHeads | None = None  # the trained meaning matcher; None: phrase rules alone
+    ordinary: tuple[str, ...] = ()  # everyday call talk: a negative for every check's head
 
 
 def load_rubric(path: str | Path | None = None) -> Rubric:
@@ -159,8 +160,11 @@ def rubric_from_mapping(raw: Mapping[str, Any], *, digest: str = "") -> Rubric:
     checks = {cid: _parse_check(cid, _table(table, f"checks.{cid}"), checks_raw)
               for cid, table in checks_raw.items()}
     _check_requires(checks)
+    meaning = _table(raw.get("meaning", {}), "meaning")
+    _reject_unknown(meaning, {"ordinary"}, "[meaning]")
     return Rubric(version=version, digest=digest, matching=matching,
-                  checks=MappingProxyType(checks))
+                  checks=MappingProxyType(checks),
+                  ordinary=_strings(meaning.get("ordinary", []), "meaning.ordinary"))
 
 
 def _parse_matching(table: Mapping[str, Any]) -> MatchingRules:
