@@ -42,6 +42,10 @@ FAMILIES = (
                "agent_boundary_set"}),
 )
 _THRESHOLDS = tuple(np.round(np.arange(0.05, 0.951, 0.05), 2))
+# A whole call holds far more everyday sentences than the corpus does, so a sentence the
+# matcher finds with no phrase to back it needs at least this probability (on the sample
+# calls, lower thresholds turned goodbyes and addresses into threats and empathy).
+SHIPPED_THRESHOLD_FLOOR = 0.7
 _VETOES = (0.0, 0.02, 0.05, 0.1, 0.2)
 
 
@@ -136,8 +140,8 @@ def _train_one(check_id: str, rubric: Rubric, rules_only: Rubric, items, vectors
     rule_met = np.array([run_checks(example_transcript(example, speaker=speaker), rules_only,
                                     customer_name=None)[check_id].met is True
                          for example, _, _ in own])
-    threshold, veto = _pick(scores, labels, rule_met)
-    alone, _ = _pick(scores, labels, np.zeros(len(own), dtype=bool))
+    threshold, veto = _pick(scores, labels, rule_met, floor=SHIPPED_THRESHOLD_FLOOR)
+    alone, _ = _pick(scores, labels, np.zeros(len(own), dtype=bool), floor=0.0)
     beta = _fit(own, others, ordinary, vectors, keep=np.ones(len(own), dtype=bool))
     threshold, veto = _honour_examples(rubric.checks[check_id], own, rule_met, beta, vectors,
                                        threshold=threshold, veto=veto)
@@ -182,9 +186,10 @@ def _max_probability(beta: np.ndarray, units: list[str], vectors) -> float:  # n
     return float((1.0 / (1.0 + np.exp(-(stacked @ beta[:-1] + beta[-1])))).max())
 
 
-def _pick(scores: np.ndarray, labels: np.ndarray, rule_met: np.ndarray) -> tuple[float, float]:
+def _pick(scores: np.ndarray, labels: np.ndarray, rule_met: np.ndarray, *,
+          floor: float) -> tuple[float, float]:
     best = (-1.0, 0.0, 0.0, 0.0)
-    for threshold in _THRESHOLDS:
+    for threshold in (t for t in _THRESHOLDS if t >= floor):
         for veto in (v for v in _VETOES if v <= threshold):
             predicted = (scores >= threshold) | (rule_met & (scores >= veto))
             true_positives = (predicted & labels).sum()
