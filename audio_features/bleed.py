@@ -16,6 +16,7 @@ import scipy.fft
 import scipy.signal
 
 from audio_features.signal import check_audio
+from audio_features.speech_energy import frame_level_db
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,6 @@ _BAND_HZ = (200.0, 3000.0)
 _PRE_EMPHASIS = 0.9
 _CONTEXT_FRAMES = 3  # correlation pooled over the frame and its two neighbours
 _CHUNK_FRAMES = 2048  # frames per FFT batch: bounds memory on long calls
-_TINY = 1e-20
 _SILENT_ENERGY = 1e-9  # summed squares over a frame: below this it is rounding noise
 
 
@@ -62,7 +62,7 @@ def bleed_frames(own: np.ndarray, other: np.ndarray, *, sample_rate_hz: float, f
     if sample_rate_hz < 2 * _BAND_HZ[1] + 1:
         raise ValueError(f"bleed analysis needs sample_rate_hz >= 8000, got {sample_rate_hz}; "
                          "resample the call first")
-    level_gap_db = _frame_level_db(other, frame_len) - _frame_level_db(own, frame_len)
+    level_gap_db = frame_level_db(other, frame_len) - frame_level_db(own, frame_len)
     # Only frames quiet enough to be leakage need the (costly) correlation.
     candidates = np.flatnonzero(level_gap_db >= margin_db)
     flagged = np.zeros(level_gap_db.shape[0], dtype=bool)
@@ -88,8 +88,8 @@ def own_voice_frames(own: np.ndarray, other: np.ndarray, *, frame_len: int, marg
     syllables (too buried in noise to correlate) fail the first. A VAD run with no such frame
     is leakage however Silero scored it.
     """
-    own_db = _frame_level_db(own, frame_len)
-    other_db = _frame_level_db(other, frame_len)
+    own_db = frame_level_db(own, frame_len)
+    other_db = frame_level_db(other, frame_len)
     floor_db = np.percentile(own_db, floor_percentile)
     return (own_db >= floor_db + above_floor_db) & (other_db - own_db < margin_db)
 
@@ -99,16 +99,6 @@ def _analysis_band(samples: np.ndarray, *, sample_rate_hz: float) -> np.ndarray:
     sos = scipy.signal.butter(2, _BAND_HZ, btype="bandpass", fs=sample_rate_hz, output="sos")
     pre_emphasis = np.array([[1.0, -_PRE_EMPHASIS, 0.0, 1.0, 0.0, 0.0]])  # one pass, not two
     return scipy.signal.sosfilt(np.concatenate([sos, pre_emphasis]), samples)
-
-
-def _frame_level_db(samples: np.ndarray, frame_len: int) -> np.ndarray:
-    """``(frames,)`` mean-square level of zero-padded, non-overlapping frames, dB."""
-    whole = samples.shape[0] // frame_len
-    sums = np.sum(np.square(samples[: whole * frame_len].reshape(whole, frame_len),
-                            dtype=np.float64), axis=1)
-    if samples.shape[0] > whole * frame_len:
-        sums = np.append(sums, np.sum(np.square(samples[whole * frame_len:], dtype=np.float64)))
-    return 10 * np.log10(np.maximum(sums / frame_len, _TINY))
 
 
 def frame_correlation(own: np.ndarray, other: np.ndarray, *, frame_len: int,

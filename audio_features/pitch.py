@@ -17,9 +17,12 @@ import numpy as np
 
 from audio_features.binarize import intervals_to_mask, mask_to_runs
 from audio_features.signal import check_audio, frame_count, samples_per
+from audio_features.smoothing import running_median
 
 logger = logging.getLogger(__name__)
 
+_OCTAVE_TOLERANCE_SEMITONES = 2.0  # how close to a whole octave a jump must be to be one
+_MIN_NEIGHBOURS = 3  # voiced frames a neighbourhood needs before it can judge a frame
 _CHUNK_FRAMES = 1024  # frames analysed per librosa.yin call: bounds memory on long calls
 
 
@@ -73,28 +76,40 @@ def f0_hz(samples: np.ndarray, *, sample_rate_hz: float, frame_s: float, hop_s: 
     return f0
 
 
-def within_speaker_range(f0_hz: np.ndarray, *, max_semitones: float) -> np.ndarray:
-    """Drop pitch frames too far from the speaker's own median to be their voice.
+def continuous_pitch(f0_hz: np.ndarray, *, hop_s: float, window_s: float,
+                     max_jump_semitones: float) -> np.ndarray:
+    """Repair octave errors and drop stray frames by continuity with the neighbouring frames.
 
-    Telephone audio loses the fundamental below 300 Hz, and YIN then sometimes locks onto a
-    harmonic or a formant: a 100 Hz voice reads 250-300 Hz for a few frames. A speaker's real
-    pitch stays within about an octave of their median (the idea behind Hirst's two-pass
-    floor and ceiling, 2011), so frames further than ``max_semitones`` from it are set to NaN.
+    A pitch tracker's errors are jumps: a frame an octave off its neighbours (YIN locking onto
+    a sub-harmonic or the second harmonic), or a few frames on a formant when a telephone line
+    has filtered the fundamental away. A real voice moves smoothly, even when it rises by an
+    octave into a shout, so each frame is compared with the running median of the frames
+    around it (``window_s``, centred): one about a whole octave off is moved back by that
+    octave, and one still more than ``max_jump_semitones`` off is dropped. No frame is judged
+    against the speaker's overall median, which a shout rightly leaves far behind.
 
     Args:
         f0_hz: ``(frames,)`` Hz, NaN where unvoiced.
-        max_semitones: largest distance from the median kept, in semitones.
+        hop_s: step between frames, seconds.
+        window_s: span of the neighbourhood, seconds.
+        max_jump_semitones: furthest a kept frame may sit from its neighbourhood.
 
     Returns:
-        A new ``(frames,)`` array; unchanged when no frame is voiced.
+        A new ``(frames,)`` array, NaN where unvoiced or dropped.
     """
     f0 = np.asarray(f0_hz, dtype=float)
-    voiced = np.isfinite(f0)
-    if not voiced.any():
-        return f0.copy()
-    distance = np.abs(semitones_between(np.where(voiced, f0, np.nan), np.median(f0[voiced])))
+    window = max(3, int(round(window_s / hop_s))) | 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        octaves = np.log2(f0)
+    local = running_median(octaves, window=window, min_count=_MIN_NEIGHBOURS)
+    offset = octaves - local
+    # Only whole-octave errors are repaired: anything else off by more than the limit is dropped.
+    shift = np.where(np.abs(offset - np.round(offset)) * 12 <= _OCTAVE_TOLERANCE_SEMITONES,
+                     np.round(offset), 0.0)
+    repaired = offset - shift
     with np.errstate(invalid="ignore"):
-        return np.where(distance <= max_semitones, f0, np.nan)
+        keep = np.abs(repaired) * 12 <= max_jump_semitones
+    return np.where(keep, f0 / np.exp2(shift), np.nan)
 
 
 def semitones_between(f0_hz: np.ndarray | float, reference_hz: np.ndarray | float) -> np.ndarray:

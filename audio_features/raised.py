@@ -13,6 +13,7 @@ import numpy as np
 
 from audio_features.binarize import drop_short_runs, fill_short_gaps, mask_to_runs
 from audio_features.pitch import semitones_between
+from audio_features.smoothing import running_median
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ def raised_regions(loudness_dbfs: np.ndarray, f0_hz: np.ndarray, *, hop_s: float
     window = max(1, int(round(smooth_s / hop_s))) | 1  # odd, so the window is centred
     voiced_f0 = np.where(speech, f0, np.nan)
     voiced_loudness = np.where(np.isfinite(voiced_f0), loudness, np.nan)
-    level = _running_median(voiced_loudness, window=window, min_count=_MIN_VOICED_IN_WINDOW)
+    level = running_median(voiced_loudness, window=window, min_count=_MIN_VOICED_IN_WINDOW)
     with np.errstate(invalid="ignore"):
         louder = speech & (level - baseline_loudness_dbfs >= min_delta_db)
     runs = fill_short_gaps(mask_to_runs(louder), max_gap_frames=int(np.floor(max_gap_s / hop_s)))
@@ -133,22 +134,6 @@ def _describe(run: np.ndarray, loudness: np.ndarray, voiced_f0: np.ndarray, spee
                         delta_db=float(np.median(loudness[span][np.isfinite(voiced_f0[span])])
                                        - baseline_loudness_dbfs),
                         delta_semitones=delta_semitones)
-
-
-def _running_median(values: np.ndarray, *, window: int, min_count: int) -> np.ndarray:
-    """Centred running median ignoring NaN; NaN where fewer than ``min_count`` values.
-
-    Vectorised over a sliding view; written out because ``np.nanmedian`` warns on all-NaN
-    windows.
-    """
-    half = window // 2
-    padded = np.concatenate([np.full(half, np.nan), values, np.full(half, np.nan)])
-    windows = np.sort(np.lib.stride_tricks.sliding_window_view(padded, window), axis=1)
-    count = np.sum(np.isfinite(windows), axis=1)  # sort puts NaN last: values come first
-    low = np.take_along_axis(windows, np.maximum((count - 1) // 2, 0)[:, None], axis=1)[:, 0]
-    high = np.take_along_axis(windows, np.maximum(count // 2, 0)[:, None], axis=1)[:, 0]
-    # Odd counts pick the same element twice; even counts average the middle two.
-    return np.where(count >= min_count, (low + high) / 2, np.nan)
 
 
 def _check_tracks(loudness_dbfs: np.ndarray, f0_hz: np.ndarray,

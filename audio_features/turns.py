@@ -103,13 +103,16 @@ def _overlapping_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def merge_floor_pauses(own: np.ndarray, other: np.ndarray, *, max_pause_s: float,
-                       trace_s: float = 0.1) -> np.ndarray:
+                       trace_s: float = 0.2) -> np.ndarray:
     """Join ``own`` runs across pauses of at most ``max_pause_s`` that do not hand over the floor.
 
     A speaker who pauses for breath while nobody else speaks still holds the floor, so the
     runs on either side are one turn. A pause in which the other party speaks is normally a
-    real turn boundary and is kept; up to ``trace_s`` of the other's speech in it (the tail of
-    a run the other was already ending, within VAD jitter) does not count. One exception: a
+    real turn boundary and is kept; up to ``trace_s`` of the other's speech in it does not
+    count: the tail of a run the other was already ending, or the head of one the other began
+    just before this speaker went on. A speaker who resumes within 0.2 s of the other's onset
+    cannot be answering it (the fastest reaction to a voice takes about that long), so they
+    were still in their own turn, and the other started inside it. One exception: a
     pause inside a single run of the other's that both sides of the pause overlap, when the
     later side outlasts that run, is a floor grab in two breaths ("Try? ... Last time you
     said that"), and is joined too.

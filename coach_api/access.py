@@ -121,3 +121,20 @@ def require_upload_team(user: UserRecord, team: str | None) -> str | None:
         raise PermissionDeniedError("a supervisor may upload calls only for their own team(s): "
                                     f"{', '.join(user.teams) or 'none'}")
     return team
+
+
+def require_upload_agent(store, user: UserRecord, agent_id: str | None) -> None:
+    """A supervisor files calls only under agents of their own teams: an agent whose user or
+    whose stored calls belong to another team is refused (403), or the call would show in
+    that agent's list and trend while the agent's own supervisor could not see it."""
+    if user.role is not Role.SUPERVISOR or agent_id is None:
+        return
+    own = set(user.teams)
+    teams = {team for other in store.list_users() if other.agent_id == agent_id
+             for team in other.teams}
+    teams |= {call.team for call in store.list_calls(agent_id=agent_id, limit=200)}
+    foreign = sorted(str(team) for team in teams - own)
+    if foreign:
+        raise PermissionDeniedError(f"agent {agent_id!r} works in team(s) {', '.join(foreign)}; "
+                                    "a supervisor may upload calls only for agents of their "
+                                    f"own team(s): {', '.join(user.teams) or 'none'}")

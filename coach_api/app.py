@@ -12,8 +12,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from coach_api import method_not_allowed
+from coach_api.body_guard import BodyGuard
 from coach_api.errors import install_error_handlers, public_message
 from coach_api.processing import CallProcessor, ProcessingQueue, flow_processor
+from coach_api.security_headers import SecurityHeaders
 from coach_api.routes import agents, calls, findings, health, me, media, pages, reviews, users
 from coach_api.schemas import API_PREFIX, ErrorOut
 from coach_api.settings import ApiSettings
@@ -40,6 +43,7 @@ def create_app(settings: ApiSettings, *, processor: ProcessorFactory = flow_proc
         app.state.settings, app.state.store, app.state.queue = settings, store, queue
         queue.start()
         if settings.processing_workers:
+            store.recover_abandoned_calls()  # a server killed mid-analysis left these
             for call in store.list_calls(status=CallStatus.QUEUED):
                 queue.submit(call.id)
         try:
@@ -53,6 +57,9 @@ def create_app(settings: ApiSettings, *, processor: ProcessorFactory = flow_proc
                   openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs",
                   redoc_url=None)
     install_error_handlers(app)
+    method_not_allowed.install(app)
+    app.add_middleware(BodyGuard, max_upload_bytes=settings.max_upload_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
     app.include_router(health.router)
     for module in (me, users, calls, media, reviews, findings, agents):
         app.include_router(module.router, prefix=API_PREFIX, responses=_ERRORS)

@@ -64,13 +64,18 @@ def status_for(error: BaseException) -> int:
     return next((status for kind, status in STATUS_BY_ERROR if isinstance(error, kind)), 500)
 
 
+def without_paths(text: str) -> str:
+    """``text`` with every file-system path in it replaced, so no server layout leaks."""
+    return _PATH.sub("<path>", text)
+
+
 def public_message(error: BaseException) -> str:
     """The error's message with any file-system path replaced, so no layout leaks."""
     if status_for(error) >= 500 and not isinstance(error, StoreError):
         return "internal error; the server log has the details"
     if isinstance(error, StoreError):
         return "the database is unavailable; try again shortly"
-    return _PATH.sub("<path>", str(error)) or type(error).__name__
+    return without_paths(str(error)) or type(error).__name__
 
 
 async def _handle(request: Request, error: Exception) -> JSONResponse:

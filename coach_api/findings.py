@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coach_api.access import Scope
-from coach_api.masking import mask_string, name_pattern
+from coach_api.masking import PersonalData
 from coach_api.schemas import API_PREFIX, Finding
 from pipeline.errors import NotFoundError
 
@@ -114,7 +114,8 @@ def with_quotes(store, findings: list[Finding], *, masked: bool) -> list[Finding
             quote = quote_at(reports[finding.call_id], start_s=finding.start_s or 0.0,
                              end_s=finding.end_s or 0.0, speaker=finding.speaker)
         if masked and quote:
-            customer = reports[finding.call_id].get("customer_name")
-            quote = mask_string(quote, names=name_pattern(customer))
+            report = reports[finding.call_id]
+            quote = PersonalData.of(report, customer_name=report.get("customer_name")) \
+                .mask_string(quote)
         out.append(finding.model_copy(update={"quote": quote}))
     return out

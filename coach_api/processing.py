@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from coach_api.settings import ApiSettings
 
@@ -21,6 +22,7 @@ CallProcessor = Callable[[str], None]
 """Analyses one stored call, by id, and stores its report (or records why it failed)."""
 
 _STOP = object()
+SERVER_LOGGERS = frozenset({"uvicorn", "fastapi", "coach_api"})
 # A server busy with uploads starts Prefect's local API more slowly than Prefect's 20 s default.
 PREFECT_STARTUP_TIMEOUT = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
 
@@ -31,12 +33,15 @@ def flow_processor(settings: ApiSettings, store) -> CallProcessor:
     def process(call_id: str) -> None:
         import os
 
+        from flows.local_server import shared_prefect_api
         from flows.runtime import Workspace, prefect_environment
 
         os.environ.update(prefect_environment(os.environ))
         for key, value in PREFECT_STARTUP_TIMEOUT.items():
             os.environ.setdefault(key, value)
-        from flows.process import process_call_in_process
+        shared_prefect_api(os.environ)  # a server that dies with this one
+        with server_logging_kept():
+            from flows.process import process_call_in_process
 
         call = store.get_call(call_id)
         location = settings.location()
@@ -54,6 +59,25 @@ def flow_processor(settings: ApiSettings, store) -> CallProcessor:
         logger.info("call %s processed: %s", call_id, outcome.get("kind"))
 
     return process
+
+
+@contextmanager
+def server_logging_kept() -> Iterator[None]:
+    """Undo what importing Prefect does to the server's logging. Prefect's import applies its
+    logging config with ``dictConfig``, which names the ``uvicorn`` logger and so resets every
+    existing child of it (``uvicorn.access`` lost its handler: the access log stopped after
+    the first upload) and gives the root logger Prefect's handler."""
+    loggers = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
+               if name.split(".")[0] in SERVER_LOGGERS]
+    saved = [(logger, logger.level, list(logger.handlers), logger.propagate, logger.disabled)
+             for logger in (*loggers, logging.getLogger())]
+    try:
+        yield
+    finally:
+        for logger, level, handlers, propagate, disabled in saved:
+            logger.setLevel(level)
+            logger.handlers[:] = handlers
+            logger.propagate, logger.disabled = propagate, disabled
 
 
 class ProcessingQueue:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from coach_api.errors import without_paths
 from pipeline.store import CallRecord, CallStatus
 from pipeline.store.reviews import QueueItem, ReviewRecord
 from pipeline.store.users import Role, UserRecord
@@ -34,10 +35,24 @@ class UserOut(BaseModel):
 
 
 class UserCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    # The schema says what the store requires, so a client (or a fuzzer) reading it never
+    # sends a body that passes the schema and is then refused: a name with a visible
+    # character, and an agent_id for agents.
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"properties": {"role": {"const": "agent"}}, "required": ["role"]},
+        "then": {"required": ["agent_id"],
+                 "properties": {"agent_id": {"type": "string", "pattern": r"\S"}}}})
+
+    name: str = Field(min_length=1, max_length=200, pattern=r"\S")
     role: Role
     teams: list[str] = Field(default_factory=list, max_length=50)
     agent_id: str | None = Field(None, max_length=200, description="required for agents")
+
+    @model_validator(mode="after")
+    def _agent_has_an_id(self) -> UserCreate:
+        if self.role is Role.AGENT and not (self.agent_id or "").strip():
+            raise ValueError("an agent user needs agent_id, the id their calls carry")
+        return self
 
 
 class IssuedToken(BaseModel):
@@ -72,7 +87,8 @@ class CallOut(BaseModel):
                    agent_name=call.agent_name, team=call.team,
                    customer_name=None if masked else call.customer_name,
                    started_at=call.started_at, duration_s=call.duration_s,
-                   agent_channel=call.agent_channel, error=call.error,
+                   agent_channel=call.agent_channel,
+                   error=without_paths(call.error) if call.error else None,
                    created_at=call.created_at, updated_at=call.updated_at,
                    report_url=f"{base}/report", audio_url=f"{base}/audio")
 

@@ -10,7 +10,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import BinaryIO
@@ -100,16 +100,16 @@ def probe_audio(path: Path) -> AudioProbe:
     """Channels and duration of the first audio stream, from the container (no full decode)."""
     import av
 
+    from pipeline.decode import declared_duration_s, wav_header_duration_s
+
     try:
         with av.open(str(path)) as container:
             stream = next((s for s in container.streams if s.type == "audio"), None)
             if stream is None:
                 raise InvalidAudioError("the file holds no audio stream")
             channels = stream.codec_context.channels
-            if stream.duration is not None and stream.time_base is not None:
-                duration_s = float(stream.duration * stream.time_base)
-            else:
-                duration_s = (container.duration or 0) / av.time_base
+            duration_s = wav_header_duration_s(path) or \
+                declared_duration_s(container, stream) or 0.0
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         raise InvalidAudioError("the file cannot be read as audio; upload a wav, flac, ogg/opus, "
                                 "mp3 or m4a recording") from exc
@@ -117,10 +117,11 @@ def probe_audio(path: Path) -> AudioProbe:
 
 
 def check_audio(probe: AudioProbe, *, max_duration_s: float) -> None:
-    """Refuse what analysis would refuse anyway: not two channels, empty, or too long."""
-    if probe.channels != 2:
-        raise InvalidAudioError(f"the recording has {probe.channels} channel(s); callcoach needs "
-                                "stereo with the agent on one channel and the customer on the other")
+    """Refuse what analysis would refuse anyway: not one or two channels, empty, or too long."""
+    if probe.channels not in (1, 2):
+        raise InvalidAudioError(f"the recording has {probe.channels} channels; callcoach needs "
+                                "stereo with the agent on one channel and the customer on the "
+                                "other, or mono with both mixed")
     if probe.duration_s <= 0:
         raise InvalidAudioError("the recording is empty")
     if probe.duration_s > max_duration_s:
@@ -128,22 +129,53 @@ def check_audio(probe: AudioProbe, *, max_duration_s: float) -> None:
                                   f"{max_duration_s:.0f} s limit")
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UploadOutcome:
+    call: object  # pipeline.store.CallRecord
+    accepted: bool  # queued for analysis now; False: stored already, done, queued or analysed
+
+
 def register_upload(store, source: BinaryIO, *, filename: str | None, metadata_fields: dict,
                     agent_channel: int, uploads_dir: Path, max_bytes: int,
-                    max_duration_s: float):
-    """Check an upload and store it as a queued call; returns the store's ``Registration``.
+                    max_duration_s: float,
+                    may_requeue: Callable[[object], bool] = lambda call: True) -> UploadOutcome:
+    """Check an upload and store it as a queued call.
 
     ``metadata_fields`` are the :class:`~pipeline.types.CallMetadata` fields other than the id,
-    which defaults to the file's name. The checked temporary copy is always removed.
+    which defaults to the file's name; they are checked before the file is read, as analysis
+    would check them. A recording stored already is queued again, with this upload's
+    metadata, when it failed or was left half-analysed by a stopped server; a call that is
+    done, waiting or being analysed, or that ``may_requeue`` refuses (outside the uploader's scope), is
+    left as it is. The checked temporary copy is always removed.
     """
+    from pipeline.store.calls import check_metadata
     from pipeline.types import CallMetadata
 
     suffix = upload_suffix(filename)
+    call_id = metadata_fields.pop("call_id", None) or call_id_from_name(filename)
+    metadata = CallMetadata(call_id=call_id, **metadata_fields)
+    check_metadata(metadata)
     saved = save_upload(source, suffix=suffix, folder=uploads_dir, max_bytes=max_bytes)
     try:
         check_audio(probe_audio(saved), max_duration_s=max_duration_s)
-        call_id = metadata_fields.pop("call_id", None) or call_id_from_name(filename)
-        metadata = CallMetadata(call_id=call_id, **metadata_fields)
-        return store.register_call(saved, metadata, agent_channel=agent_channel)
+        registration = store.register_call(saved, metadata, agent_channel=agent_channel,
+                                           source_name=f"upload {call_id_from_name(filename)}"
+                                                       f"{suffix}")
     finally:
         saved.unlink(missing_ok=True)
+    if registration.created:
+        return UploadOutcome(call=registration.call, accepted=True)
+    if not may_requeue(registration.call):
+        return UploadOutcome(call=registration.call, accepted=False)
+    return _send_again(store, registration.call, metadata, agent_channel=agent_channel)
+
+
+def _send_again(store, call, metadata, *, agent_channel: int) -> UploadOutcome:
+    from pipeline.store import CallStatus
+
+    if call.status in (CallStatus.DONE, CallStatus.QUEUED) or not store.update_call_metadata(
+            call.id, metadata, agent_channel=agent_channel):
+        return UploadOutcome(call=call, accepted=False)
+    store.release_call(call.id)
+    logger.info("call %s uploaded again: queued for analysis", call.id)
+    return UploadOutcome(call=store.get_call(call.id), accepted=True)

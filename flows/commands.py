@@ -78,11 +78,16 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def _prepare(args: argparse.Namespace):
-    """Set Prefect's environment defaults, then import what the command needs."""
+    """Set Prefect's environment defaults, check that the data folders can be written (a
+    read-only or full home stops the command at once, named), then import what it needs."""
     from flows.runtime import Workspace, prefect_environment
+    from pipeline.store.folders import check_writable
 
     os.environ.update(prefect_environment(os.environ, verbose=getattr(args, "verbose", False)))
-    return Workspace.from_env(), load_config(args)
+    workspace = Workspace.from_env()
+    for folder in (workspace.audio_dir, workspace.transcript_cache_dir):
+        check_writable(Path(folder))
+    return workspace, load_config(args)
 
 
 def _rubric(args: argparse.Namespace) -> str | None:
@@ -91,15 +96,23 @@ def _rubric(args: argparse.Namespace) -> str | None:
 
 def run_process(args: argparse.Namespace) -> int:
     workspace, config = _prepare(args)
-    from flows.outcomes import BatchSummary, format_summary
-    from flows.process import process_batch
-    from flows.runners import task_runner
+    from flows.local_server import prefect_api
 
     if args.manifest is not None:
         from flows.jobs import read_manifest
 
         if (error := read_manifest(args.manifest).error) is not None:
             raise ConfigError(error)  # before any call is touched
+    signal.signal(signal.SIGTERM, _exit_on_signal)  # stop the local server on the way out
+    with prefect_api(os.environ, services=False):  # dies with this process, even on SIGKILL
+        return _process_batch(args, workspace, config)
+
+
+def _process_batch(args: argparse.Namespace, workspace, config) -> int:
+    from flows.outcomes import BatchSummary, format_summary  # Prefect reads its API URL now
+    from flows.process import process_batch
+    from flows.runners import task_runner
+
     batch = process_batch.with_options(
         task_runner=task_runner(concurrency=args.concurrency, dask=args.dask))
     started_s = time.perf_counter()

@@ -24,7 +24,7 @@ from typing import Any
 
 from pipeline.cli import call_id_from_path
 from pipeline.store import InvalidMetadataError
-from pipeline.store.calls import parse_started_at
+from pipeline.store.calls import parse_started_at, text_problem
 from pipeline.types import CallMetadata
 
 logger = logging.getLogger(__name__)
@@ -33,8 +33,6 @@ AUDIO_SUFFIXES = frozenset({".opus", ".ogg", ".flac", ".wav", ".mp3", ".m4a", ".
 METADATA_FIELDS = ("agent_id", "agent_name", "team", "customer_name", "started_at")
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = ("file", *METADATA_FIELDS, "agent_channel")
-MAX_VALUE_CHARS = 200  # the width of the store's metadata columns (pipeline/store/schema.py)
-_CONTROL_CHARS = frozenset(map(chr, [*range(0x20), 0x7F]))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -161,17 +159,15 @@ def metadata_values(raw: Mapping[str, Any], *, source: str) -> tuple[dict[str, A
 
 
 def _text_value(name: str, value: Any, *, source: str) -> str:
-    """A metadata value as the store keeps it: one line of text that fits its column."""
-    if isinstance(value, (dict, list)):
-        raise InvalidMetadataError(f"{source}: {name} must be text, not {type(value).__name__}")
-    text = str(value)
-    if len(text) > MAX_VALUE_CHARS:
-        raise InvalidMetadataError(f"{source}: {name} is {len(text)} characters long; at most "
-                                   f"{MAX_VALUE_CHARS} are kept")
-    if not _CONTROL_CHARS.isdisjoint(text):
-        raise InvalidMetadataError(f"{source}: {name} contains control characters "
-                                   f"({text[:40]!r})")
-    return text
+    """A metadata value as the store keeps it: one line of text that fits its column. Only
+    text is taken: ``true`` or ``42`` unquoted in a sidecar is a mistake to point out, not a
+    string to invent ("True")."""
+    if not isinstance(value, str):
+        raise InvalidMetadataError(f"{source}: {name} must be text in quotes, not "
+                                   f"{type(value).__name__} {json.dumps(value)[:40]}")
+    if (problem := text_problem(name, value)) is not None:
+        raise InvalidMetadataError(f"{source}: {problem}")
+    return value
 
 
 def job_for(audio: Path, *, manifest: Manifest | None = None) -> CallJob:

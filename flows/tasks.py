@@ -23,6 +23,7 @@ from flows.runtime import Workspace, store_for
 from pipeline.config import Config
 from pipeline.errors import StoreError
 from pipeline.store import Registration, ReportRecord
+from pipeline.store.folders import is_permanent
 from pipeline.types import CallMetadata
 
 logger = logging.getLogger(__name__)
@@ -32,9 +33,10 @@ RETRY_DELAYS_S = [1.0, 5.0, 15.0]
 
 
 def retry_transient(_task: Any, _task_run: Any, state: Any) -> bool:
-    """Retry only errors that may pass (I/O, the database); bad input fails at once."""
+    """Retry only errors that may pass (I/O, the database); bad input, and a data folder that
+    is read-only or full, fail at once."""
     error = state.result(raise_on_failure=False)
-    return isinstance(error, TRANSIENT_ERRORS)
+    return isinstance(error, TRANSIENT_ERRORS) and not is_permanent(error)
 
 
 _RETRYING = {"retries": len(RETRY_DELAYS_S), "retry_delay_seconds": RETRY_DELAYS_S,

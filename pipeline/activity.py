@@ -1,5 +1,9 @@
 """Speech activity per channel: Silero VAD, then the bleed guard, then binarisation.
 
+Silero alone misses loud and shouted speech (see ``audio_features.speech_energy``), so each
+channel is brought to a fixed speech level before Silero scores it, and loud voiced frames of
+the channel's own count as speech whatever Silero says.
+
 Call recorders leak each party into the other's channel (hybrid echo, crosstalk) at roughly
 -20 to -35 dB. Silero happily scores that leakage as speech, which would invent overlaps and
 put the customer's words into the agent's transcript. So a VAD window that is a quieter,
@@ -12,18 +16,26 @@ import logging
 
 import numpy as np
 
-from audio_features import binarize, bleed, intervals
+from audio_features import binarize, bleed, intervals, speech_energy
 from pipeline.config import ActivityConfig
 from pipeline.types import CallAudio, Interval, Speaker, SpeechActivity
 from pipeline.vad import VAD_WINDOW_SAMPLES, speech_probabilities
 
 logger = logging.getLogger(__name__)
 
+_FLOOR_PERCENTILE = 10.0  # every call has pauses: its quietest tenth is the channel's noise floor
+_LOUD_PERCENTILE = 95.0  # the level of a channel's loud (stressed, vowel) speech
+_MAX_CUT_DB = 60.0
+# Shouted voices reach 600 Hz and more; 60 Hz is below the deepest speaking voices.
+_VOICING_RANGE_HZ = (60.0, 700.0)
+
 
 def detect_speech(audio: CallAudio, *, config: ActivityConfig) -> dict[Speaker, SpeechActivity]:
     """Where each party speaks, with the other party's leakage removed."""
     hop_s = VAD_WINDOW_SAMPLES / audio.sample_rate_hz
-    probabilities = {speaker: speech_probabilities(audio.channel(speaker)) for speaker in Speaker}
+    probabilities = {speaker: speech_evidence(audio.channel(speaker),
+                                              sample_rate_hz=audio.sample_rate_hz, config=config)
+                     for speaker in Speaker}
     activity = {}
     for speaker in Speaker:
         leaked = bleed.bleed_frames(
@@ -51,6 +63,36 @@ def detect_speech(audio: CallAudio, *, config: ActivityConfig) -> dict[Speaker, 
         logger.info("%s: %.1f s of speech in %d segments, %.1f s removed as bleed", speaker,
                     activity[speaker].talk_time_s, len(speech), intervals.total_duration_s(removed))
     return activity
+
+
+def speech_evidence(samples: np.ndarray, *, sample_rate_hz: float,
+                    config: ActivityConfig) -> np.ndarray:
+    """Per VAD window, how sure we are that this channel carries speech, 0..1.
+
+    Silero's probability for the channel brought to ``vad_speech_level_dbfs``, raised to 1 in
+    windows that are loud for this channel and voiced.
+    """
+    levels_db = speech_energy.frame_level_db(samples, VAD_WINDOW_SAMPLES)
+    loud_db = speech_energy.loud_speech_level_db(
+        levels_db, floor_percentile=_FLOOR_PERCENTILE, above_floor_db=config.loud_above_floor_db,
+        loud_percentile=_LOUD_PERCENTILE)
+    gain_db = speech_energy.level_gain_db(loud_db, target_dbfs=config.vad_speech_level_dbfs,
+                                          max_boost_db=config.vad_max_boost_db,
+                                          max_cut_db=_MAX_CUT_DB)
+    scaled = np.clip(samples * np.float32(10 ** (gain_db / 20)), -1.0, 1.0)
+    evidence = speech_probabilities(scaled).copy()
+    loud = speech_energy.loud_frames(levels_db, floor_percentile=_FLOOR_PERCENTILE,
+                                     above_floor_db=config.loud_above_floor_db, loud_db=loud_db,
+                                     below_loud_db=config.loud_below_speech_db)
+    unsure = np.flatnonzero(_fit(loud, evidence.size) & (evidence < config.onset_probability))
+    voicing = speech_energy.periodicity(samples, frame_len=VAD_WINDOW_SAMPLES,
+                                        sample_rate_hz=sample_rate_hz,
+                                        f0_min_hz=_VOICING_RANGE_HZ[0],
+                                        f0_max_hz=_VOICING_RANGE_HZ[1], frame_index=unsure)
+    evidence[unsure[voicing >= config.min_periodicity]] = 1.0
+    logger.debug("VAD gain %+.1f dB; %d loud voiced windows added", gain_db,
+                 int(np.sum(voicing >= config.min_periodicity)))
+    return evidence
 
 
 def _binarise(probabilities: np.ndarray, *, hop_s: float, config: ActivityConfig) -> np.ndarray:

@@ -6,13 +6,14 @@ decode -> acoustics (activity, prosody, events, metrics) -> transcript -> coachi
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pipeline import report
+from pipeline import mono_call, report
 from pipeline.activity import detect_speech
 from pipeline.assess import assess
 from pipeline.backchannels import refine_with_words
@@ -22,14 +23,25 @@ from pipeline.events import find_events
 from pipeline.metrics import call_metrics, party_metrics, with_words_per_minute
 from pipeline.prosody import measure_prosody
 from pipeline.rubric import Rubric, load_rubric
-from pipeline.types import Acoustics, CallAudio, CallMetadata, Speaker, Utterance
+from pipeline.types import (Acoustics, CallAudio, CallMetadata, Separation, Speaker,
+                            SpeechActivity, Utterance)
 
 logger = logging.getLogger(__name__)
 
 
 def analyze_acoustics(audio: CallAudio, config: Config) -> Acoustics:
-    """Speech activity, prosody, turn-taking events and talk metrics from the audio alone."""
-    activity = detect_speech(audio, config=config.activity)
+    """Speech activity, prosody, turn-taking events and talk metrics from the audio alone.
+
+    A stereo call's parties are its channels; a mono call's are separated first."""
+    if audio.is_mono:
+        activity, separation = mono_call.separate_parties(audio, config)
+        return acoustics_from_activity(audio, activity, config, separation=separation)
+    return acoustics_from_activity(audio, detect_speech(audio, config=config.activity), config)
+
+
+def acoustics_from_activity(audio: CallAudio, activity: dict[Speaker, SpeechActivity],
+                            config: Config, *, separation: Separation | None = None) -> Acoustics:
+    """Prosody, events and metrics once each party's speech is known."""
     prosody = {speaker: measure_prosody(audio, activity[speaker], config=config.prosody,
                                         raised_voice=config.raised_voice)
                for speaker in Speaker}
@@ -41,6 +53,7 @@ def analyze_acoustics(audio: CallAudio, config: Config) -> Acoustics:
         events=events,
         party_metrics=MappingProxyType(party_metrics(activity, config=config.turns)),
         call_metrics=call_metrics(activity, duration_s=audio.duration_s, config=config.turns),
+        separation=separation,
     )
 
 
@@ -53,7 +66,14 @@ def get_transcriber(config: TranscriptionConfig, cache_dir: Path):  # noqa: ANN2
 
 
 def transcribe_call(audio: CallAudio, acoustics: Acoustics, transcriber) -> tuple[Utterance, ...]:  # noqa: ANN001
-    """Each party's words, from that party's bleed-guarded speech only."""
+    """Each party's words, from that party's bleed-guarded speech only (on a mono call, the
+    whole call heard once and each word given to the party speaking at its time)."""
+    if acoustics.separation is not None:
+        heard = {Speaker.AGENT: mono_call.anybody_speaking(dict(acoustics.activity))}
+        transcript = mono_call.attribute_words(transcriber.transcribe(audio, heard),
+                                               dict(acoustics.activity))
+        logger.info("transcribed %d utterances of a mono call", len(transcript))
+        return transcript
     speech = {speaker: acoustics.activity[speaker].segments for speaker in Speaker}
     transcript = transcriber.transcribe(audio, speech)
     logger.info("transcribed %d utterances", len(transcript))
@@ -78,6 +98,7 @@ def coach(acoustics: Acoustics, transcript: tuple[Utterance, ...], metadata: Cal
         party_metrics=MappingProxyType(with_words_per_minute(dict(acoustics.party_metrics),
                                                              transcript)),
         call_metrics=acoustics.call_metrics,
+        separation=acoustics.separation,
     )
     assessment = assess(acoustics, transcript, metadata, rubric=rubric, duration_s=duration_s)
     return acoustics, report.assessment_to_json(assessment, transcript)
@@ -87,9 +108,27 @@ def build_report(audio: CallAudio, metadata: CallMetadata, acoustics: Acoustics,
                  transcript: tuple[Utterance, ...], *, config: Config,
                  rubric: Rubric | None = None) -> dict[str, Any]:
     """The report of one call from its stage results (the rubric defaults to the packaged one)."""
+    acoustics, transcript = _name_mono_parties(audio, acoustics, transcript, config)
     acoustics, sections = coach(acoustics, transcript, metadata, config=config,
                                 rubric=rubric or default_rubric(), duration_s=audio.duration_s)
-    return report.build_report(audio, metadata, acoustics, transcript, config=config, extra=sections)
+    body = report.build_report(audio, metadata, acoustics, transcript, config=config,
+                               extra={**sections, **mono_call.report_section(acoustics.separation)})
+    if acoustics.separation is not None:
+        body["notes"].append(body["separation_details"]["note"])
+    return body
+
+
+def _name_mono_parties(audio: CallAudio, acoustics: Acoustics, transcript: tuple[Utterance, ...],
+                       config: Config) -> tuple[Acoustics, tuple[Utterance, ...]]:
+    """On a mono call, let the words say which voice is the agent (unless the config does)."""
+    if acoustics.separation is None:
+        return acoustics, transcript
+    swap, transcript, separation = mono_call.name_by_words(transcript, acoustics.separation)
+    if not swap:
+        return dataclasses.replace(acoustics, separation=separation), transcript
+    logger.info("the words name the second voice the agent; swapping the parties")
+    activity = mono_call.swapped(dict(acoustics.activity))
+    return acoustics_from_activity(audio, activity, config, separation=separation), transcript
 
 
 def analyze_call(path: Path, metadata: CallMetadata, *, config: Config,

@@ -39,7 +39,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        return args.handler(args)
+        code = args.handler(args)
+        sys.stdout.flush()  # inside the try: a reader gone shows up here, not at exit
+        return code
+    except BrokenPipeError:  # `callcoach analyze ... | head -1`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
+        return EXIT_FAILED
     except (InvalidAudioError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -64,6 +69,9 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="TOML file overriding default thresholds")
     parser.add_argument("--agent-channel", type=int, choices=(0, 1),
                         help="channel that carries the agent (default 0)")
+    parser.add_argument("--agent-speaker", choices=("auto", "first", "second"),
+                        help="on a mono call, which separated voice is the agent: named from "
+                        "what each says (auto, the default), or the first or second to speak")
     parser.add_argument("--model", help="Whisper model: tiny.en (default), base, or a folder")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), help="where Whisper runs")
 
@@ -73,6 +81,8 @@ def load_config(args: argparse.Namespace) -> config_module.Config:
     config = config_module.load(args.config) if args.config else config_module.Config()
     if args.agent_channel is not None:
         config = config.replace("decode", agent_channel=args.agent_channel)
+    if getattr(args, "agent_speaker", None) is not None:
+        config = config.replace("separation", agent_speaker=args.agent_speaker)
     overrides = {key: value for key, value in (("model", args.model), ("device", args.device))
                  if value is not None}
     return config.replace("transcription", **overrides) if overrides else config
@@ -80,7 +90,7 @@ def load_config(args: argparse.Namespace) -> config_module.Config:
 
 def _add_analyze(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("analyze", help="analyse call recordings and print findings")
-    parser.add_argument("calls", nargs="+", type=Path, metavar="CALL", help="stereo audio file(s)")
+    parser.add_argument("calls", nargs="+", type=Path, metavar="CALL", help="audio file(s): stereo, one party per channel, or mono")
     parser.add_argument("--agent-id", help="agent identifier recorded in the report")
     parser.add_argument("--customer-name", help="customer's name, for the name-use check")
     parser.add_argument("--json", type=Path, metavar="OUT",
@@ -95,6 +105,9 @@ def run_analyze(args: argparse.Namespace) -> int:
     from pipeline.analyze import analyze_call, get_transcriber  # keeps `callcoach --help` fast
 
     config = load_config(args)
+    if args.json:  # an unwritable target is found before minutes of analysis, not after
+        for path in args.calls:
+            check_json_target(_json_target(args.json, path, many=len(args.calls) > 1))
     transcriber = None if args.no_transcript else get_transcriber(config.transcription, data_home())
     worst = EXIT_OK
     for path in args.calls:
@@ -125,9 +138,25 @@ def call_id_from_path(path: Path) -> str:
 
 def _json_target(out: Path, call: Path, *, many: bool) -> Path:
     if many or out.is_dir():
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"--json {out}: cannot create the folder ({exc.strerror}); "
+                              "give a folder you can write to") from exc
         return out / f"{call.name}.report.json"
     return out
+
+
+def check_json_target(target: Path) -> None:
+    """Raise ConfigError unless a report can be written at ``target``."""
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with open(partial, "a", encoding="utf-8"):
+            pass
+        partial.unlink()
+    except OSError as exc:
+        raise ConfigError(f"--json {target}: cannot write there ({exc.strerror}); give a path "
+                          "in a folder you can write to") from exc
 
 
 def _write_json(report: dict, target: Path) -> None:

@@ -67,7 +67,8 @@ class ActivityConfig(_Validated):
     offset_probability: float = setting(0.35, "Silero probability below which speech ends",
                                         low=0.01, high=0.99)
     min_speech_s: float = setting(0.12, "speech runs shorter than this are dropped", low=0.0, high=2.0)
-    min_gap_s: float = setting(0.25, "pauses shorter than this are bridged within a turn",
+    min_gap_s: float = setting(0.2, "pauses shorter than this are bridged within a turn "
+                               "(0.2 s: the shortest pause listeners perceive as one)",
                                low=0.0, high=3.0)
     bleed_margin_db: float = setting(12.0, "a channel this much quieter than the other, and "
                                      "correlated with it, carries leakage", low=3.0, high=60.0)
@@ -81,6 +82,17 @@ class ActivityConfig(_Validated):
                                  "party's own voice (soft onsets and endings)", low=0.0, high=1.0)
     bleed_max_lag_ms: float = setting(8.0, "largest delay searched between a voice and its leak",
                                       low=0.0, high=50.0)
+    vad_speech_level_dbfs: float = setting(-26.0, "each channel is brought to this loud-speech "
+                                           "level before the VAD scores it", low=-50.0, high=-6.0)
+    vad_max_boost_db: float = setting(20.0, "most a quiet channel is amplified for the VAD",
+                                      low=0.0, high=40.0)
+    loud_above_floor_db: float = setting(15.0, "a frame counts as loud speech only this far above "
+                                         "the channel's noise floor", low=3.0, high=60.0)
+    loud_below_speech_db: float = setting(30.0, "and no further than this below the channel's "
+                                          "loud speech level", low=6.0, high=60.0)
+    min_periodicity: float = setting(0.5, "a loud frame is voiced speech when its normalised "
+                                     "autocorrelation over pitch lags reaches this", low=0.0,
+                                     high=1.0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,10 +100,12 @@ class ProsodyConfig(_Validated):
     frame_s: float = setting(0.064, "analysis window for loudness and pitch", low=0.016, high=0.25)
     hop_s: float = setting(0.016, "step between analysis frames", low=0.004, high=0.1)
     f0_min_hz: float = setting(65.0, "lowest pitch searched", low=30.0, high=400.0)
-    f0_max_hz: float = setting(400.0, "highest pitch searched", low=100.0, high=1000.0)
-    pitch_range_semitones: float = setting(10.0, "pitch frames further than this from the "
-                                           "party's median are tracking errors", low=3.0,
-                                           high=24.0)
+    f0_max_hz: float = setting(600.0, "highest pitch searched (shouting reaches 500 Hz and more)", low=100.0, high=1000.0)
+    pitch_continuity_s: float = setting(0.3, "pitch frames are checked against the frames this "
+                                        "close around them", low=0.05, high=2.0)
+    pitch_max_jump_semitones: float = setting(5.0, "a pitch frame further than this from its "
+                                              "neighbours (after octave repair) is a tracking "
+                                              "error", low=1.0, high=24.0)
     baseline_percentile: float = setting(50.0, "percentile of a party's own speech frames used "
                                          "as their baseline", low=5.0, high=95.0)
 
@@ -104,6 +118,9 @@ class TurnConfig(_Validated):
                                        low=0.1, high=3.0)
     yield_window_s: float = setting(1.5, "the interrupted party yielded if they stopped within "
                                     "this long after the interruption began", low=0.1, high=10.0)
+    min_word_probability: float = setting(0.7, "overlapping words overrule the timing of a short "
+                                          "run only when Whisper heard them at least this surely "
+                                          "on average (numbers always do)", low=0.0, high=1.0)
     turn_max_pause_s: float = setting(1.0, "pauses up to this long stay within one turn",
                                       low=0.1, high=5.0)
     long_silence_s: float = setting(5.0, "neither party speaking this long is a long silence",
@@ -114,8 +131,10 @@ class TurnConfig(_Validated):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RaisedVoiceConfig(_Validated):
-    min_delta_db: float = setting(6.0, "loudness above the speaker's baseline", low=1.0, high=40.0)
-    min_delta_semitones: float = setting(2.0, "pitch above the speaker's baseline", low=0.5, high=24.0)
+    min_delta_db: float = setting(6.0, "loudness above the speaker's calm baseline", low=1.0,
+                                  high=40.0)
+    min_delta_semitones: float = setting(1.5, "pitch above the speaker's calm baseline",
+                                         low=0.5, high=24.0)
     min_duration_s: float = setting(1.0, "shortest raised stretch reported", low=0.2, high=10.0)
     max_gap_s: float = setting(1.0, "pauses shorter than this do not split a raised stretch",
                                low=0.0, high=3.0)
@@ -143,6 +162,31 @@ class TranscriptionConfig(_Validated):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SeparationConfig(_Validated):
+    agent_speaker: str = setting("auto", "on a mono call, which separated voice is the agent: "
+                                 "auto (named from what each says), first or second to speak",
+                                 choices=("auto", "first", "second"))
+    window_step_s: float = setting(2.5, "step between the segmentation model's 10 s windows",
+                                   low=0.5, high=10.0)
+    embedding_stride_s: float = setting(0.8, "step between 0.8 s speaker embeddings",
+                                        low=0.1, high=2.0)
+    min_embedding_coverage: float = setting(0.6, "share of a 0.8 s embedding a local speaker "
+                                            "must speak alone in for it to count", low=0.1,
+                                            high=1.0)
+    overlap_min_probability: float = setting(0.5, "overlapped-speech probability (averaged over "
+                                             "windows) needed to claim both parties talk",
+                                             low=0.0, high=1.0)
+    overlap_min_speaker_probability: float = setting(0.3, "the quieter party's own score needed "
+                                                     "too", low=0.0, high=1.0)
+    overlap_min_s: float = setting(0.3, "shorter stretches of overlap on a mono call are not "
+                                   "claimed", low=0.0, high=5.0)
+    segmentation_speech_probability: float = setting(
+        0.5, "speech the VAD missed counts where the segmentation model's own speech probability "
+        "reaches this (1.0: the VAD alone decides)", low=0.0, high=1.0)
+    batch_windows: int = setting(8, "segmentation windows scored together", low=1, high=64)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     decode: DecodeConfig = field(default_factory=DecodeConfig)
     activity: ActivityConfig = field(default_factory=ActivityConfig)
@@ -150,6 +194,7 @@ class Config:
     turns: TurnConfig = field(default_factory=TurnConfig)
     raised_voice: RaisedVoiceConfig = field(default_factory=RaisedVoiceConfig)
     transcription: TranscriptionConfig = field(default_factory=TranscriptionConfig)
+    separation: SeparationConfig = field(default_factory=SeparationConfig)
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         return dataclasses.asdict(self)

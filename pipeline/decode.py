@@ -8,6 +8,7 @@ once, and every later stage relies on that shape.
 from __future__ import annotations
 
 import logging
+import struct
 from pathlib import Path
 
 import av
@@ -22,17 +23,12 @@ logger = logging.getLogger(__name__)
 # Silero VAD and Whisper both work on 16 kHz audio, so every call is analysed at that rate.
 ANALYSIS_RATE_HZ = 16000
 
-STEREO_HINT = (
-    "callcoach needs one party per channel (stereo: agent and customer); "
-    "mono calls are not supported yet - export the recording as two-channel audio"
-)
-
-
 def decode_call(path: Path, *, config: DecodeConfig) -> CallAudio:
-    """Read ``path`` and return both parties' channels resampled to ``ANALYSIS_RATE_HZ``.
+    """Read ``path`` and return its channels resampled to ``ANALYSIS_RATE_HZ``: one per party,
+    or one mixed channel (``CallAudio.is_mono``) whose parties are separated later.
 
     Raises InvalidAudioError, with the fix in its message, for anything that is not a
-    two-channel audio recording callcoach can analyse.
+    one- or two-channel audio recording callcoach can analyse.
     """
     path = Path(path)
     _check_file(path)
@@ -70,7 +66,10 @@ def _read_resampled(path: Path, config: DecodeConfig) -> tuple[np.ndarray, int, 
             _check_channel_count(channels, path)
             source_rate_hz = stream.codec_context.sample_rate or ANALYSIS_RATE_HZ
             source_format = f"{container.format.name}/{stream.codec_context.name}"
+            declared_s = wav_header_duration_s(path) or declared_duration_s(container, stream)
+            _check_declared_duration(declared_s, path=path, config=config)
             samples = _decode_stream(container, stream, channels, config)
+            _warn_if_truncated(samples.shape[1] / ANALYSIS_RATE_HZ, declared_s, path=path)
     except InvalidAudioError:
         raise
     except (av.FFmpegError, ValueError, UnicodeDecodeError, OSError) as exc:
@@ -80,18 +79,63 @@ def _read_resampled(path: Path, config: DecodeConfig) -> tuple[np.ndarray, int, 
     return samples, source_rate_hz, source_format
 
 
-def _check_channel_count(channels: int, path: Path) -> None:
-    if channels == 1:
-        raise InvalidAudioError(f"{path}: is mono; {STEREO_HINT}")
-    if channels != 2:
+TRUNCATION_SLACK_S = 1.0  # encoders pad and round; a missing second is a missing part
+
+
+def declared_duration_s(container, stream) -> float | None:
+    """The duration the container states (header, STREAMINFO, index), read without decoding."""
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    return None
+
+
+def wav_header_duration_s(path: Path) -> float | None:
+    """The length a WAV header states (data chunk bytes / byte rate), or None for other files.
+    FFmpeg clamps a WAV's data size to the bytes present, so only the header itself shows
+    that a copy was cut short."""
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    offset, byte_rate = 12, 0
+    while offset + 8 <= len(head):
+        chunk, size = head[offset:offset + 4], struct.unpack("<I", head[offset + 4:offset + 8])[0]
+        if chunk == b"fmt " and offset + 16 <= len(head):
+            byte_rate = struct.unpack("<I", head[offset + 16:offset + 20])[0]
+        if chunk == b"data":
+            return size / byte_rate if byte_rate and size != 0xFFFFFFFF else None
+        offset += 8 + size + (size & 1)
+    return None
+
+
+def _check_declared_duration(declared_s: float | None, *, path: Path,
+                             config: DecodeConfig) -> None:
+    """Refuse a call over the maximum from its container, before a second of decoding."""
+    if declared_s is not None and declared_s > config.max_duration_s + TRUNCATION_SLACK_S:
         raise InvalidAudioError(
-            f"{path}: has {channels} channels; callcoach expects exactly 2 (agent and customer) - "
-            "mix the recording down to one channel per party")
+            f"{path}: lasts {declared_s:.0f} s, longer than the {config.max_duration_s:.0f} s "
+            "maximum; split the recording or raise decode.max_duration_s in the config")
+
+
+def _warn_if_truncated(decoded_s: float, declared_s: float | None, *, path: Path) -> None:
+    if declared_s is not None and decoded_s < declared_s - TRUNCATION_SLACK_S:
+        logger.warning("%s: the file says it lasts %.1f s but only %.1f s could be decoded; it "
+                       "is truncated (a copy cut short?) and is analysed as the shorter call",
+                       path, declared_s, decoded_s)
+
+
+def _check_channel_count(channels: int, path: Path) -> None:
+    if channels not in (1, 2):
+        raise InvalidAudioError(
+            f"{path}: has {channels} channels; callcoach expects 2 (agent and customer) or 1 "
+            "(both mixed) - mix the recording down to one channel per party")
 
 
 def _decode_stream(container, stream, channels: int, config: DecodeConfig) -> np.ndarray:
     """Decode and resample in chunks, stopping as soon as the call is over the maximum length."""
-    layout = "stereo"
+    layout = "mono" if channels == 1 else "stereo"
     resampler = av.AudioResampler(format="fltp", layout=layout, rate=ANALYSIS_RATE_HZ)
     max_samples = int(config.max_duration_s * ANALYSIS_RATE_HZ)
     chunks: list[np.ndarray] = []

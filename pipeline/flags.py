@@ -2,7 +2,7 @@
 
 | flag | severity |
 | --- | --- |
-| agent raised their voice | high |
+| agent raised their voice | high when sustained (two stretches, or one of 3 s or more); medium for one short loud phrase |
 | agent interrupted the customer | medium from 2 interruptions, high from 4 |
 | agent used dismissive or blaming language | medium; high when both kinds, or 3 or more quotes |
 | customer was abusive | high (the agent's welfare, not a fault of theirs) |
@@ -24,6 +24,9 @@ from typing import Mapping, Sequence
 from pipeline.scoring import Scores, agent_events, check_met
 from pipeline.sentiment import SentimentTrajectory, Verdict
 from pipeline.types import CheckResult, Event, EventType, Speaker
+
+
+SUSTAINED_RAISED_S = 3.0  # one raised stretch this long is as serious as two
 
 
 class Severity(enum.StrEnum):
@@ -53,7 +56,8 @@ def _agent_flags(events: Sequence[Event], checks: Mapping[str, CheckResult]) -> 
     raised = agent_events(events, EventType.RAISED_VOICE)
     if raised:
         flags.append(Flag(reason=f"Agent raised their voice ({_times(len(raised))})",
-                          severity=Severity.HIGH, event_ids=tuple(e.id for e in raised)))
+                          severity=_raised_voice_severity(raised),
+                          event_ids=tuple(e.id for e in raised)))
     interruptions = agent_events(events, EventType.INTERRUPTION)
     if len(interruptions) >= 2:
         flags.append(Flag(reason=f"Agent interrupted the customer {len(interruptions)} times",
@@ -66,6 +70,13 @@ def _agent_flags(events: Sequence[Event], checks: Mapping[str, CheckResult]) -> 
                           severity=Severity.HIGH if len(harsh) == 2 or quotes >= 3 else Severity.MEDIUM,
                           check_ids=tuple(harsh)))
     return flags
+
+
+def _raised_voice_severity(raised: Sequence[Event]) -> Severity:
+    """Severity follows the evidence: one short loud phrase can be a burst of enthusiasm or a
+    noisy line; a voice raised twice, or held raised, is a call a supervisor must hear."""
+    sustained = len(raised) >= 2 or raised[0].end_s - raised[0].start_s >= SUSTAINED_RAISED_S
+    return Severity.HIGH if sustained else Severity.MEDIUM
 
 
 def _customer_flags(events: Sequence[Event], checks: Mapping[str, CheckResult],

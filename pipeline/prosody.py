@@ -26,7 +26,8 @@ def measure_prosody(audio: CallAudio, activity: SpeechActivity, *, config: Proso
     f0_hz = pitch.f0_hz(samples, sample_rate_hz=audio.sample_rate_hz, frame_s=config.frame_s,
                         hop_s=config.hop_s, f0_min_hz=config.f0_min_hz, f0_max_hz=config.f0_max_hz,
                         spans=speech)
-    f0_hz = pitch.within_speaker_range(f0_hz, max_semitones=config.pitch_range_semitones)
+    f0_hz = pitch.continuous_pitch(f0_hz, hop_s=config.hop_s, window_s=config.pitch_continuity_s,
+                                   max_jump_semitones=config.pitch_max_jump_semitones)
     speech_mask = binarize.intervals_to_mask(speech, hop_s=config.hop_s, n_frames=level_dbfs.size)
     baseline_dbfs, baseline_f0_hz = raised.calm_baseline(
         level_dbfs, f0_hz, speech_mask=speech_mask, percentile=config.baseline_percentile,

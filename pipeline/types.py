@@ -64,11 +64,18 @@ class CallAudio:
     def duration_s(self) -> float:
         return self.samples.shape[1] / self.sample_rate_hz
 
+    @property
+    def is_mono(self) -> bool:
+        """One mixed channel: the parties must be separated before anything is measured."""
+        return self.samples.shape[0] == 1
+
     def channel_index(self, speaker: Speaker) -> int:
+        if self.is_mono:
+            return 0
         return self.agent_channel if speaker is Speaker.AGENT else 1 - self.agent_channel
 
     def channel(self, speaker: Speaker) -> np.ndarray:
-        """The 1-D samples of one party's channel."""
+        """The 1-D samples of one party's channel (on a mono call, the one mixed channel)."""
         return self.samples[self.channel_index(speaker)]
 
 
@@ -176,6 +183,16 @@ class CallMetadata:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Separation:
+    """How a mono call's two parties were told apart (stereo calls need none of this)."""
+
+    method: str  # "mono-diarized"
+    confidence: float  # 0..1: how clearly the two voices' frames were told apart
+    overlap: tuple[Interval, ...]  # where both parties were heard, on strong evidence only
+    agent_named_by: str  # "words", "first_speaker", or "setting"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Acoustics:
     """Everything measured from the audio alone, before any transcript exists."""
 
@@ -184,3 +201,4 @@ class Acoustics:
     events: tuple[Event, ...]
     party_metrics: Mapping[Speaker, PartyMetrics]
     call_metrics: CallMetrics
+    separation: Separation | None = None  # set on a mono call

@@ -6,6 +6,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from rapidfuzz.distance import Levenshtein
+
+from pipeline.text_normalize import normalize_text
+
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_calls"
 MATCH_TOLERANCE_S = 0.5  # a found event may start or end this far outside the true span
 
@@ -64,3 +68,29 @@ def tally(report: dict, truth: dict, event_type: str) -> Tally:
     hits = len(matched_pairs(found, expected))
     return Tally(true_positive=hits, false_positive=len(found) - hits,
                  false_negative=len(expected) - hits)
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    expected = normalize_text(reference).split()
+    heard = normalize_text(hypothesis).split()
+    return Levenshtein.distance(expected, heard) / max(1, len(expected))
+
+
+def speaker_word_error_rates(report: dict, truth: dict) -> dict[str, float]:
+    """Word error rate of each party's whole transcript against the script."""
+    rates = {}
+    for party in ("agent", "customer"):
+        reference = " ".join(t["text"] for t in truth["turns"] if t["speaker"] == party)
+        heard = " ".join(u["text"] for u in report["transcript"] if u["speaker"] == party)
+        rates[party] = word_error_rate(reference, heard)
+    return rates
+
+
+def check_outcomes(report: dict, truth: dict) -> tuple[int, list[tuple[str, bool, bool | None]]]:
+    """How many check outcomes the truth expects, and ``(check, expected, got)`` for each miss."""
+    wrong = []
+    for check_id, expected in truth["checks"].items():
+        got = report["checks"][check_id]["met"]
+        if got is not expected:
+            wrong.append((check_id, expected, got))
+    return len(truth["checks"]), wrong

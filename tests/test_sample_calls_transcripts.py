@@ -4,13 +4,12 @@ import statistics
 from pathlib import Path
 
 import pytest
-from rapidfuzz.distance import Levenshtein
 
 from pipeline.analyze import analyze_call, get_transcriber
 from pipeline.config import Config
-from pipeline.text_normalize import normalize_text
 from pipeline.types import CallMetadata
-from tests.ground_truth import audio_versions, load_truths
+from tests.ground_truth import (audio_versions, check_outcomes, load_truths,
+                                speaker_word_error_rates)
 
 TRUTHS = load_truths()
 # Word error rate per speaker and recording with tiny.en (int8, CPU), measured on these calls.
@@ -26,12 +25,6 @@ MIN_NARROWBAND_CHECKS_RIGHT = 0.97
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not TRUTHS, reason="sample_calls/ holds no ground truth")]
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    expected = normalize_text(reference).split()
-    heard = normalize_text(hypothesis).split()
-    return Levenshtein.distance(expected, heard) / max(1, len(expected))
 
 
 def metadata_of(truth: dict) -> CallMetadata:
@@ -59,10 +52,8 @@ def test_word_error_rate_per_speaker(reports, recording):
     for path, report, truth in reports:
         if band(path) != recording:
             continue
-        for party in ("agent", "customer"):
-            reference = " ".join(t["text"] for t in truth["turns"] if t["speaker"] == party)
-            heard = " ".join(u["text"] for u in report["transcript"] if u["speaker"] == party)
-            rates[(path.name, party)] = round(word_error_rate(reference, heard), 3)
+        for party, rate in speaker_word_error_rates(report, truth).items():
+            rates[(path.name, party)] = round(rate, 3)
     print(f"{recording} word error rates: {rates}")
     worst = max(rates, key=rates.get)
     assert rates[worst] <= MAX_WORD_ERROR_RATE[recording], (worst, rates[worst])
@@ -73,13 +64,10 @@ def expected_outcomes(reports, recording: str) -> tuple[int, list[tuple]]:
     """How many expected check outcomes the recordings hold, and the ones found wrong."""
     total, wrong = 0, []
     for path, report, truth in reports:
-        if band(path) != recording:
-            continue
-        for check_id, expected in truth["checks"].items():
-            total += 1
-            got = report["checks"][check_id]["met"]
-            if got is not expected:
-                wrong.append((path.name, check_id, expected, got))
+        if band(path) == recording:
+            expected, missed = check_outcomes(report, truth)
+            total += expected
+            wrong.extend((path.name, *miss) for miss in missed)
     return total, wrong
 
 

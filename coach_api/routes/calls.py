@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, UploadFile, status
 from fastapi.responses import JSONResponse, Response
 
-from coach_api.access import Action, masks_personal_data, require, require_upload_team, \
-    scope_for, visible_call, visible_call_with_report_json
+from coach_api.access import Action, masks_personal_data, require, require_upload_agent, \
+    require_upload_team, scope_for, visible_call, visible_call_with_report_json
+from coach_api.query_types import IsoTime
 from coach_api.deps import CurrentUser, QueueDep, SettingsDep, StoreDep
-from coach_api.errors import UploadTooLargeError
 from coach_api.masking import mask_report
 from coach_api.schemas import API_PREFIX, Accepted, CallOut, CallPage, QueueEntry, Report, Severity
 from coach_api.uploads import register_upload
@@ -24,20 +23,12 @@ from pipeline.types import EventType
 
 router = APIRouter(prefix="/calls", tags=["calls"])
 
-MULTIPART_OVERHEAD_BYTES = 1 << 16
 CALL_ID_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"
 
 
-def refuse_oversized(request: Request, settings: SettingsDep) -> None:
-    """413 before the body is read when Content-Length already says it is too big."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES:
-        raise UploadTooLargeError(f"the upload is over the {settings.max_upload_mb:g} MiB limit")
-
-
 @router.post("", status_code=status.HTTP_202_ACCEPTED, summary="Upload a call for analysis",
-             dependencies=[Depends(refuse_oversized)],
-             responses={409: {"description": "this recording is already stored"},
+             responses={409: {"description": "this recording is already stored, and analysed "
+                                             "or being analysed"},
                         413: {"description": "over the size or duration limit"},
                         415: {"description": "not an accepted audio format"},
                         422: {"description": "not a stereo recording that can be read"}})
@@ -49,22 +40,23 @@ def upload_call(
     agent_name: Annotated[str | None, Form(max_length=200)] = None,
     team: Annotated[str | None, Form(max_length=200)] = None,
     customer_name: Annotated[str | None, Form(max_length=200)] = None,
-    started_at: Annotated[dt.datetime | None, Form()] = None,
+    started_at: Annotated[IsoTime | None, Form()] = None,
     agent_channel: Annotated[int, Form(ge=0, le=1)] = 0,
 ) -> JSONResponse:
     """Checks the file, stores it as a queued call and hands it to the analysis workers.
     Poll ``status_url`` until the status is ``done`` (or ``failed``, with the reason)."""
     team = require_upload_team(user, team)
+    require_upload_agent(store, user, agent_id)
     fields = {"call_id": call_id, "agent_id": agent_id, "agent_name": agent_name, "team": team,
               "customer_name": customer_name,
               "started_at": started_at.isoformat() if started_at else None}
-    registration = register_upload(
+    upload = register_upload(
         store, audio.file, filename=audio.filename, agent_channel=agent_channel,
         metadata_fields={key: value for key, value in fields.items() if value is not None},
         uploads_dir=settings.uploads_dir, max_bytes=settings.max_upload_bytes,
-        max_duration_s=settings.max_call_duration_s)
-    call = registration.call
-    if not registration.created:
+        max_duration_s=settings.max_call_duration_s, may_requeue=scope_for(user).contains)
+    call = upload.call
+    if not upload.accepted:
         known = scope_for(user).contains(call)
         raise ConflictError("this recording is already stored" +
                             (f" as call {call.id!r}" if known else ""))
@@ -82,8 +74,8 @@ def list_calls(
     min_severity: Severity | None = None,
     agent_id: Annotated[str | None, Query(max_length=200)] = None,
     team: Annotated[str | None, Query(max_length=200)] = None,
-    since: Annotated[dt.datetime | None, Query(description="calls started at or after")] = None,
-    until: Annotated[dt.datetime | None, Query(description="calls started before")] = None,
+    since: Annotated[IsoTime | None, Query(description="calls started at or after")] = None,
+    until: Annotated[IsoTime | None, Query(description="calls started before")] = None,
     check_met: Annotated[str | None, Query(max_length=100)] = None,
     check_missed: Annotated[str | None, Query(max_length=100)] = None,
     event_type: EventType | None = None,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
 from coach_api import findings
 from coach_api.access import Action, masks_personal_data, require, scope_for
+from coach_api.query_types import IsoTime
 from coach_api.deps import CurrentUser, StoreDep
 from coach_api.schemas import FindingPage, Severity
 from pipeline.types import EventType
@@ -28,8 +28,8 @@ def search_findings(
     speaker: Literal["agent", "customer"] | None = None,
     agent_id: Annotated[str | None, Query(max_length=200)] = None,
     team: Annotated[str | None, Query(max_length=200)] = None,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
+    since: IsoTime | None = None,
+    until: IsoTime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> FindingPage:

@@ -10,9 +10,11 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 
-from coach_api.access import Action, visible_call
-from coach_api.clips import render_clip
+from coach_api.access import Action, masks_personal_data, visible_call
+from coach_api.clip_budget import finding_spans, require_trainer_clip, trainer_window
+from coach_api.clips import clip_window, render_clip
 from coach_api.deps import CurrentUser, StoreDep
+from coach_api.masking import PersonalData
 from pipeline.errors import NotFoundError
 
 router = APIRouter(prefix="/calls", tags=["audio"])
@@ -24,14 +26,9 @@ AUDIO_TYPES = {".opus": "audio/ogg", ".ogg": "audio/ogg", ".flac": "audio/flac",
 
 def finding_span(report, finding_id: str) -> tuple[float, float]:
     """``(start_s, end_s)`` of an event (``ev-N``) or of a check's first piece of evidence."""
-    for event in report.get("events") or ():
-        if event.get("id") == finding_id:
-            return float(event["start"]), float(event["end"])
-    check = (report.get("checks") or {}).get(finding_id)
-    evidence = (check or {}).get("evidence") or ()
-    if evidence and evidence[0].get("start") is not None:
-        start_s = float(evidence[0]["start"])
-        return start_s, float(evidence[0].get("end") or start_s)
+    for found_id, start_s, end_s in finding_spans(report):
+        if found_id == finding_id:
+            return start_s, end_s
     raise NotFoundError(f"the call has no event or evidenced check {finding_id!r}")
 
 
@@ -53,16 +50,24 @@ async def get_audio(call_id: str, user: CurrentUser, store: StoreDep) -> FileRes
                              "description": "both channels, redacted ranges bleeped"}})
 def get_clip(call_id: str, event_id: str, user: CurrentUser, store: StoreDep,
              pad_s: Annotated[float, Query(ge=0.0, le=30.0)] = 2.0) -> Response:
-    """``event_id`` is an event id (``ev-N``) or a check id, whose first evidence is cut."""
+    """``event_id`` is an event id (``ev-N``) or a check id, whose first evidence is cut.
+    Trainers get at most 2 s of padding and 20 s of audio a clip, the customer's name
+    bleeped too, and only findings inside a quarter of the call (see the README)."""
     call = visible_call(store, user, call_id, Action.CLIP)
     try:
         report = store.latest_report(call.id).document
     except NotFoundError:
         raise NotFoundError(f"call {call.id!r} has no report, so no findings yet") from None
     start_s, end_s = finding_span(report, event_id)
-    spans = [(row.start_s, row.end_s) for row in store.list_redactions(call.id)]
-    wav = render_clip(call.audio_path, agent_channel=call.agent_channel, start_s=start_s,
-                      end_s=end_s, pad_s=pad_s, bleep_spans_s=spans)
+    duration_s = float(report.get("duration_s") or call.duration_s or end_s)
+    if masks_personal_data(user):
+        require_trainer_clip(report, event_id, duration_s=duration_s)
+        window = trainer_window(start_s, end_s, pad_s=pad_s, duration_s=duration_s)
+        spans = PersonalData.of(report, customer_name=call.customer_name).bleep_spans_s(report)
+    else:
+        window = clip_window(start_s, end_s, pad_s=pad_s, duration_s=duration_s)
+        spans = [(row.start_s, row.end_s) for row in store.list_redactions(call.id)]
+    wav = render_clip(call.audio_path, window=window, bleep_spans_s=spans)
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{call.id}-{event_id}")
     return Response(wav, media_type="audio/wav",
                     headers={"Content-Disposition": f'inline; filename="{name}.wav"'})

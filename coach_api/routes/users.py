@@ -18,7 +18,8 @@ def list_users(user: CurrentUser, store: StoreDep) -> list[UserOut]:
     return [UserOut.of(each) for each in store.list_users()]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Add a user and issue a token")
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Add a user and issue a token",
+             responses={409: {"description": "a user of that name exists"}})
 def create_user(body: UserCreate, user: CurrentUser, store: StoreDep) -> IssuedToken:
     require(user, Action.MANAGE_USERS)
     created = store.create_user(body.name, role=body.role, teams=tuple(body.teams),

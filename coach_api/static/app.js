@@ -4,15 +4,6 @@
 const API = document.body.dataset.api;
 const TOKEN_KEY = "callcoach_token";
 
-function takeTokenFromFragment() {
-  // A link may carry the token once as #token=...; keep it for this tab and drop it from the URL.
-  const match = location.hash.match(/token=([^&]+)/);
-  if (match) {
-    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
-    history.replaceState(null, "", location.pathname + location.search);
-  }
-}
-
 function useToken(token) {
   sessionStorage.setItem(TOKEN_KEY, token);
   // Same-site cookie for GET requests the page cannot add headers to (the <audio> element).
@@ -90,6 +81,12 @@ async function renderCall() {
     `Agent ${call.agent_name || call.agent_id || "?"} · team ${call.team || "?"} · ${call.status}`));
   if (call.status !== "done") { say(call.error || `The call is ${call.status}.`); return; }
   const report = await api(`${path}/report`);
+  if (report.separation === "mono-diarized") {
+    const details = report.separation_details || {};
+    document.getElementById("summary").append(el("p", {className: "notice", role: "note"},
+      `Mono call (separation confidence ${Number(details.confidence ?? 0).toFixed(2)}, agent ` +
+      `named by ${String(details.agent_named_by || "?").replace("_", " ")}): ${details.note || ""}`));
+  }
   const player = document.getElementById("player");
   player.src = `${API}${path}/audio`;
   const list = document.getElementById("events");
@@ -141,7 +138,6 @@ async function renderFindings() {
 }
 
 async function start() {
-  takeTokenFromFragment();
   const stored = sessionStorage.getItem(TOKEN_KEY);
   if (stored) useToken(stored);
   document.getElementById("token-form").addEventListener("submit", (event) => {

@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from pipeline.store.folders import folder_problem, is_permanent
+
 _CHUNK_BYTES = 1 << 20
 
 
@@ -30,9 +32,14 @@ def copy_into(source: Path, *, audio_dir: Path) -> tuple[str, str]:
     The file is hashed while it is copied (one read), written to a temporary name and renamed,
     so a copy killed half-way never leaves a truncated file under a real hash.
     """
-    audio_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        audio_dir.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(dir=audio_dir, prefix=".incoming-")
+    except OSError as exc:
+        if is_permanent(exc):
+            raise folder_problem(audio_dir, exc.strerror or type(exc).__name__) from exc
+        raise
     digest = hashlib.sha256()
-    handle, temp_name = tempfile.mkstemp(dir=audio_dir, prefix=".incoming-")
     try:
         with os.fdopen(handle, "wb") as target, open(source, "rb") as reader:
             while chunk := reader.read(_CHUNK_BYTES):
@@ -47,7 +54,13 @@ def copy_into(source: Path, *, audio_dir: Path) -> tuple[str, str]:
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(temp_name, final)
         return sha256, relpath
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(temp_name):
             os.unlink(temp_name)
+        if isinstance(exc, OSError) and is_permanent(exc) and not _is_source_error(exc, source):
+            raise folder_problem(audio_dir, exc.strerror or type(exc).__name__) from exc
         raise
+
+
+def _is_source_error(error: OSError, source: Path) -> bool:
+    return error.filename is not None and Path(error.filename) == Path(source)

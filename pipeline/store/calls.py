@@ -43,17 +43,53 @@ def owner_is_alive(owner: str, *, claimed_at: datetime, timeout_s: float) -> boo
     return utc_now() - claimed_at < timedelta(seconds=timeout_s)
 
 
-def parse_started_at(value: str | None) -> datetime | None:
+EARLIEST_START = datetime(1970, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)  # clocks and time zones; a recording is never from later
+
+
+def parse_started_at(value: str | None, *, now: datetime | None = None) -> datetime | None:
     """An ISO 8601 start time in UTC (naive times are taken as UTC). Converted here because
-    SQLite keeps no offset: 08:30+02:00 would come back as 08:30 UTC."""
+    SQLite keeps no offset: 08:30+02:00 would come back as 08:30 UTC. Times before 1970 or
+    more than a day ahead of ``now`` are refused: no recording was made then."""
     if value is None or value == "":
         return None
+    example = "write it like 2024-05-01T14:03:00Z"
     try:
-        return as_utc(datetime.fromisoformat(value)).astimezone(UTC)
-    except (TypeError, ValueError) as exc:
+        # 0001-01-01T00:00+01:00 and 9999-12-31T23:59-05:00 parse but overflow in UTC.
+        started_at = as_utc(datetime.fromisoformat(value)).astimezone(UTC)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InvalidMetadataError(f"started_at {value!r} is not an ISO 8601 time; {example}") \
+            from exc
+    latest = (now or utc_now()) + FUTURE_SLACK
+    if not EARLIEST_START <= started_at <= latest:
         raise InvalidMetadataError(
-            f"started_at {value!r} is not an ISO 8601 time; write it like 2024-05-01T14:03:00Z"
-        ) from exc
+            f"started_at {value!r} is not a time a call can have started (before 1970 or in "
+            f"the future); {example}")
+    return started_at
+
+
+MAX_VALUE_CHARS = 200  # the width of the metadata columns (pipeline/store/schema.py)
+TEXT_FIELDS = ("agent_id", "agent_name", "team", "customer_name")
+_CONTROL_CHARS = frozenset(map(chr, [*range(0x20), 0x7F]))
+
+
+def text_problem(name: str, value: str) -> str | None:
+    """Why a metadata value cannot be stored as one line of text that fits its column."""
+    if len(value) > MAX_VALUE_CHARS:
+        return f"{name} is {len(value)} characters long; at most {MAX_VALUE_CHARS} are kept"
+    if not _CONTROL_CHARS.isdisjoint(value):
+        return f"{name} contains control characters ({value[:40]!r})"
+    return None
+
+
+def check_metadata(metadata: CallMetadata) -> datetime | None:
+    """Raise :class:`InvalidMetadataError` for metadata the store cannot keep as given, so it
+    is refused where it comes in, not after analysis; returns the start time in UTC."""
+    for name in TEXT_FIELDS:
+        value = getattr(metadata, name)
+        if value is not None and (problem := text_problem(name, value)) is not None:
+            raise InvalidMetadataError(problem)
+    return parse_started_at(metadata.started_at)
 
 
 def call_not_found(call_id: str) -> NotFoundError:
@@ -79,14 +115,15 @@ class CallOps(Database):
     audio_dir: Path
     claim_timeout_s: float
 
-    def register_call(self, source: Path, metadata: CallMetadata, *,
-                      agent_channel: int = 0) -> Registration:
+    def register_call(self, source: Path, metadata: CallMetadata, *, agent_channel: int = 0,
+                      source_name: str | None = None) -> Registration:
         """Copy ``source`` into the audio folder and queue it, unless its sha256 is known.
+        ``source_name`` is where the call came from when ``source`` is a temporary copy.
 
         A known sha256 returns the existing call (``created=False``) whatever its name. A
         call id already taken by other audio gets the first 8 hex digits of the hash appended.
         """
-        started_at = parse_started_at(metadata.started_at)
+        started_at = check_metadata(metadata)
         sha256, relpath = audio.copy_into(Path(source), audio_dir=self.audio_dir)
         for _attempt in range(3):
             existing = self.find_call_by_sha256(sha256)
@@ -96,7 +133,7 @@ class CallOps(Database):
                 with self.transaction() as connection:
                     call_id = _free_call_id(connection, metadata.call_id, sha256)
                     connection.execute(calls.insert().values(
-                        id=call_id, source_path=str(source), audio_relpath=relpath, sha256=sha256,
+                        id=call_id, source_path=source_name or str(source), audio_relpath=relpath, sha256=sha256,
                         agent_id=metadata.agent_id, agent_name=metadata.agent_name,
                         team=metadata.team, customer_name=metadata.customer_name,
                         started_at=started_at, agent_channel=agent_channel,
@@ -166,7 +203,7 @@ class CallOps(Database):
         row has been fixed); the call id and status stay. False, changing nothing, when the
         call is ``done`` (its reports were built from the metadata it has) or claimed by an
         owner that is still alive."""
-        started_at = parse_started_at(metadata.started_at)
+        started_at = check_metadata(metadata)
         with self.transaction() as connection:
             row = _locked_call(connection, call_id)
             if row.status == CallStatus.DONE or self._claimed_by_live_owner(row):
@@ -194,10 +231,33 @@ class CallOps(Database):
         logger.info("call %s failed: %s", call_id, reason)
 
     def release_call(self, call_id: str) -> None:
-        """Put a claimed call back in the queue (a worker shutting down cleanly)."""
+        """Put a call back in the queue, its last failure forgotten (a worker shutting down
+        cleanly, a failed upload sent again)."""
         with self.transaction() as connection:
             connection.execute(update(calls).where(calls.c.id == call_id).values(
-                status=CallStatus.QUEUED.value, claimed_by=None, updated_at=utc_now()))
+                status=CallStatus.QUEUED.value, claimed_by=None, error=None, error_kind=None,
+                updated_at=utc_now()))
+
+    def recover_abandoned_calls(self) -> list[str]:
+        """Queue again every call left ``processing`` by an owner that is gone (a server or
+        worker killed mid-analysis); returns their ids."""
+        with self.read() as connection:
+            rows = connection.execute(select(calls).where(
+                calls.c.status == CallStatus.PROCESSING.value)).all()
+        recovered = []
+        for row in rows:
+            with self.transaction() as connection:
+                current = _locked_call(connection, row.id)
+                if current.status != CallStatus.PROCESSING.value or \
+                        self._claimed_by_live_owner(current):
+                    continue
+                connection.execute(update(calls).where(calls.c.id == row.id).values(
+                    status=CallStatus.QUEUED.value, claimed_by=None, updated_at=utc_now()))
+            recovered.append(row.id)
+        if recovered:
+            logger.warning("queued again %d call(s) left processing by a stopped process: %s",
+                           len(recovered), ", ".join(recovered))
+        return recovered
 
 
 def _update_copies(connection: Connection, call_id: str, metadata: CallMetadata, *,

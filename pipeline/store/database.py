@@ -7,6 +7,7 @@ points (the CLI, the flows) that turn ``CALLCOACH_HOME`` / ``CALLCOACH_DATABASE_
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from pipeline.errors import ConfigError, StoreError
+from pipeline.store.folders import sqlite_folder_error
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +58,20 @@ def create_store_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(Path(parsed.database).expanduser())
     engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin)
     return engine
+
+
+def create_private_file(path: Path) -> None:
+    """Create the database file readable by its owner alone (0600; SQLite gives its -wal and
+    -shm files the same mode), in a folder created 0700: it holds customers' names and what
+    they said. An existing file keeps the mode its owner gave it."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def _configure_sqlite_connection(dbapi_connection, _record) -> None:
@@ -136,6 +147,9 @@ class Database:
         try:
             yield
         except SQLAlchemyError as exc:
+            if self.is_sqlite and (folder := sqlite_folder_error(
+                    str(exc.orig if hasattr(exc, "orig") else exc), self._engine.url.database)):
+                raise folder from exc
             url = self._engine.url.render_as_string(hide_password=True)
             raise StoreError(f"the database at {url} refused or failed an operation "
                              f"({type(exc).__name__}: {exc.args[0] if exc.args else exc}); "

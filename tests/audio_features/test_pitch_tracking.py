@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from audio_features.pitch import f0_hz, semitones_between, within_speaker_range
+from audio_features.pitch import continuous_pitch, f0_hz, semitones_between
 
 SETTINGS = {"frame_s": 0.064, "hop_s": 0.016, "f0_min_hz": 65.0, "f0_max_hz": 400.0}
 
@@ -88,9 +88,24 @@ def test_semitones_between():
         semitones_between(np.array([0.0, 100.0]), 100.0)
 
 
-def test_frames_an_octave_off_the_speakers_median_are_dropped():
-    f0 = np.array([100.0, 104.0, np.nan, 98.0, 250.0, 101.0, 45.0, 150.0])
-    kept = within_speaker_range(f0, max_semitones=10.0)
-    np.testing.assert_array_equal(np.isfinite(kept),
-                                  [True, True, False, True, False, True, False, True])
-    assert np.all(np.isnan(within_speaker_range(np.full(3, np.nan), max_semitones=10.0)))
+def test_octave_errors_are_repaired_and_stray_frames_dropped_by_continuity():
+    f0 = np.full(60, 200.0)
+    f0[20:23] = 100.0  # YIN on a sub-harmonic: an octave down
+    f0[40:42] = 200.0 * 2 ** (15.9 / 12)  # a formant, not an octave off
+    f0[50] = np.nan
+    kept = continuous_pitch(f0, hop_s=0.016, window_s=0.3, max_jump_semitones=5.0)
+    np.testing.assert_allclose(kept[20:23], 200.0)
+    assert np.all(np.isnan(kept[40:42])) and np.isnan(kept[50])
+    np.testing.assert_allclose(np.delete(kept, [40, 41, 50]), 200.0)
+
+
+def test_a_voice_rising_into_a_shout_is_kept_whole():
+    """Shouting 16 semitones above the calm pitch: far from the median, but continuous."""
+    calm = np.full(200, 120.0)
+    rise = 120.0 * 2 ** (np.linspace(0, 16, 60) / 12)
+    shout = np.full(60, 120.0 * 2 ** (16 / 12))
+    f0 = np.concatenate([calm, rise, shout])
+    kept = continuous_pitch(f0, hop_s=0.016, window_s=0.3, max_jump_semitones=5.0)
+    np.testing.assert_allclose(kept, f0)
+    assert np.all(np.isnan(continuous_pitch(np.full(3, np.nan), hop_s=0.016, window_s=0.3,
+                                            max_jump_semitones=5.0)))

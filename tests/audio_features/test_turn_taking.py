@@ -154,3 +154,13 @@ def test_merge_floor_pauses(other, expected):
 def test_merge_floor_pauses_keeps_long_pauses():
     own = np.array([[1.0, 2.0], [3.5, 4.0]])
     np.testing.assert_allclose(turns.merge_floor_pauses(own, np.zeros((0, 2)), max_pause_s=1.0), own)
+
+
+def test_resuming_within_a_reaction_time_of_the_other_keeps_the_turn():
+    """A pauses mid-sentence; B starts 0.13 s before A goes on: too soon for A to be answering
+    B, so A's turn runs through the pause and B started inside it."""
+    own = np.array([[0.0, 3.0], [3.45, 5.0]])
+    other = np.array([[3.32, 8.0]])
+    np.testing.assert_allclose(turns.merge_floor_pauses(own, other, max_pause_s=1.0), [[0.0, 5.0]])
+    later = np.array([[3.1, 8.0]])  # B began 0.35 s before: A's restart competes with B
+    np.testing.assert_allclose(turns.merge_floor_pauses(own, later, max_pause_s=1.0), own)

@@ -158,9 +158,9 @@ def upload(world, name, content, *, who="admin", content_type="audio/wav", **for
 
 def wav_bytes(tmp_path, *, seed, duration_s=2.0, channels=2):
     path = write_stereo(tmp_path / f"w{seed}.wav", seed=seed, duration_s=duration_s)
-    if channels == 1:
+    if channels != 2:
         samples, rate_hz = sf.read(path)
-        sf.write(path, samples[:, 0], rate_hz)
+        sf.write(path, samples[:, 0] if channels == 1 else samples[:, [0, 1, 0]], rate_hz)
     return path.read_bytes()
 
 
@@ -181,12 +181,18 @@ def test_upload_is_stored_queued_and_submitted(world, tmp_path):
     assert again.status_code == 409 and "Sales-Call-7" in again.json()["detail"]
 
 
+def test_mono_upload_is_accepted_for_separation(world, tmp_path):
+    response = upload(world, "mono.wav", wav_bytes(tmp_path, seed=62, channels=1))
+    assert response.status_code == 202, response.text
+    assert world.store.count_calls_by_status()[CallStatus.QUEUED] == 1
+
+
 @pytest.mark.parametrize(("name", "make", "status", "words"), [
     ("notes.txt", lambda p: b"hello", 415, "not accepted"),
     ("call.wav", lambda p: b"this is not a wav file at all", 415, "first bytes"),
     ("call.wav", lambda p: b"", 422, "empty"),
     ("call.wav", lambda p: b"RIFF\x00\x00\x00\x00WAVEfmt garbage", 422, "cannot be read"),
-    ("mono.wav", lambda p: wav_bytes(p, seed=60, channels=1), 422, "stereo"),
+    ("three.wav", lambda p: wav_bytes(p, seed=60, channels=3), 422, "mono with both mixed"),
     ("long.wav", lambda p: wav_bytes(p, seed=61, duration_s=61.0), 413, "limit"),
     ("big.wav", lambda p: b"RIFF\x00\x00\x00\x00WAVE" + bytes(3 << 20), 413, "MiB"),
 ])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
 import shutil
 import socket
@@ -23,6 +24,8 @@ import soundfile as sf
 from coach_api.settings import ApiSettings
 from coach_api.storage import ApiStore
 
+from tests.reliability.processes import prefect_servers_under, wait_until_gone
+
 from .synthetic import seed_call
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,15 +40,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(home: Path, *, workers: int, server_workers: int = 1) -> Iterator[str]:
+def start_server(home: Path, *, workers: int, server_workers: int = 1,
+                 env_extra: dict[str, str] | None = None, log_level: str = "warning",
+                 started: list[subprocess.Popen] | None = None) -> Iterator[str]:
     """The app under uvicorn with ``workers`` analysis threads; ``server_workers`` > 1 runs
-    ``callcoach serve --workers`` instead."""
+    ``callcoach serve --workers`` instead. The process is appended to ``started``."""
     port = free_port()
     env = {**os.environ, "CALLCOACH_HOME": str(home), "CALLCOACH_PROCESSING_WORKERS": str(workers),
            "PREFECT_HOME": str(home / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_LOGGING_LEVEL": "WARNING"}
+           "PREFECT_LOGGING_LEVEL": "WARNING", **(env_extra or {})}
     command = [sys.executable, "-m", "uvicorn", "--factory", "coach_api.app:app_from_env",
-               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+               "--host", "127.0.0.1", "--port", str(port), "--log-level", log_level]
     if server_workers > 1:
         command = [sys.executable, "-c", CLI_MAIN, "serve", "--host", "127.0.0.1",
                    "--port", str(port), "--workers", str(server_workers)]
@@ -54,6 +59,8 @@ def start_server(home: Path, *, workers: int, server_workers: int = 1) -> Iterat
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log,
                                    stderr=subprocess.STDOUT)
+    if started is not None:
+        started.append(process)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -98,10 +105,18 @@ def test_upload_analyse_and_clip_over_http(tmp_path):
     home = tmp_path / "home"
     token = admin_token(home)
     audio = sample_call(tmp_path)
-    for url in start_server(home, workers=1):
+    started: list[subprocess.Popen] = []
+    for url in start_server(home, workers=1, started=started, log_level="info"):
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
                           timeout=30) as client:
             check_upload_round_trip(client, audio)
+            servers = prefect_servers_under(started[0].pid)
+            assert servers  # the analysis ran against a Prefect server of the server's own
+            log_before = (home / "server.log").read_text()
+            client.get("/api/v1/me")
+    # Stopped normally after analysing an upload: its Prefect server stops too.
+    assert wait_until_gone(servers, timeout_s=20) == []
+    assert "GET /api/v1/me" in (home / "server.log").read_text()[len(log_before):]
 
 
 def check_upload_round_trip(client: httpx.Client, audio: Path) -> None:
@@ -161,20 +176,89 @@ def seeded_server(tmp_path) -> Iterator[tuple[str, str]]:
         yield url, token
 
 
-def dump_dom(url: str, tmp_path: Path) -> str:
+SETTLE_S = 1.5  # the page's DOM unchanged this long: its fetches are done
+PAGE_TIMEOUT_S = 30.0
+
+
+class DevToolsPage:
+    """One Chromium tab driven over the DevTools protocol (a websocket)."""
+
+    def __init__(self, socket_url: str) -> None:
+        from websockets.sync.client import connect
+
+        self._socket = connect(socket_url, max_size=None)
+        self._next_id = 0
+
+    def call(self, method: str, **params):
+        self._next_id += 1
+        self._socket.send(json.dumps({"id": self._next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self._socket.recv(timeout=PAGE_TIMEOUT_S))
+            if message.get("id") == self._next_id:
+                assert "error" not in message, message
+                return message["result"]
+
+    def evaluate(self, expression: str):
+        return self.call("Runtime.evaluate", expression=expression,
+                         returnByValue=True)["result"].get("value")
+
+    def settled_dom(self) -> str:
+        deadline = time.monotonic() + PAGE_TIMEOUT_S
+        dom, since = None, time.monotonic()
+        while time.monotonic() < deadline:
+            current = self.evaluate("document.readyState === 'complete' && "
+                                    "document.documentElement.outerHTML")
+            if current != dom:
+                dom, since = current, time.monotonic()
+            elif dom and time.monotonic() - since >= SETTLE_S:
+                return dom
+            time.sleep(0.1)
+        raise AssertionError("the page did not settle")
+
+    def close(self) -> None:
+        self._socket.close()
+
+
+def dump_dom(url: str, tmp_path: Path, *, token: str | None = None) -> str:
+    """The page's DOM once it settles; with ``token``, after signing in through the page's
+    own token form (links never carry tokens)."""
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (apt-get install -y chromium)")
-    result = subprocess.run(
+    port = free_port()
+    browser = subprocess.Popen(
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--mute-audio",
-         f"--user-data-dir={tmp_path / 'chromium'}", "--virtual-time-budget=15000",
-         "--dump-dom", url], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
+         f"--user-data-dir={tmp_path / 'chromium'}", f"--remote-debugging-port={port}",
+         "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        page = DevToolsPage(_first_tab(port))
+        try:
+            page.call("Page.navigate", url=url)
+            if token is not None:
+                page.settled_dom()
+                page.evaluate(f"document.getElementById('token').value = {json.dumps(token)};"
+                              "document.getElementById('token-form').requestSubmit();")
+            return page.settled_dom()
+        finally:
+            page.close()
+    finally:
+        browser.terminate()
+        browser.wait(timeout=20)
+
+
+def _first_tab(port: int) -> str:
+    deadline = time.monotonic() + PAGE_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            tabs = httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=1).json()
+            return next(tab["webSocketDebuggerUrl"] for tab in tabs if tab["type"] == "page")
+        except (httpx.TransportError, StopIteration):
+            time.sleep(0.2)
+    raise AssertionError("chromium's DevTools endpoint did not come up")
 
 
 def test_call_page_lists_findings_and_seeks_the_audio(seeded_server, tmp_path):
     url, token = seeded_server
-    dom = dump_dom(f"{url}/ui/calls/call-blue?event=ev-2#token={token}", tmp_path)
+    dom = dump_dom(f"{url}/ui/calls/call-blue?event=ev-2", tmp_path, token=token)
     assert 'data-event-id="ev-1"' in dom and 'data-event-id="ev-2"' in dom
     assert 'data-seeked-to="5"' in dom  # ev-2 starts at 5 s
     assert "root (admin)" in dom
@@ -182,12 +266,17 @@ def test_call_page_lists_findings_and_seeks_the_audio(seeded_server, tmp_path):
 
 def test_queue_and_findings_pages_show_the_call(seeded_server, tmp_path):
     url, token = seeded_server
-    queue = dump_dom(f"{url}/ui/#token={token}", tmp_path)
+    queue = dump_dom(f"{url}/ui/", tmp_path, token=token)
     assert 'data-call-id="call-blue"' in queue and "1 call(s)" in queue
-    found = dump_dom(f"{url}/ui/findings#token={token}", tmp_path)
+    found = dump_dom(f"{url}/ui/findings", tmp_path, token=token)
     assert "/api/v1/calls/call-blue/events/ev-1/clip" in found
 
 
 def test_pages_without_a_token_ask_for_one(seeded_server, tmp_path):
     url, _token = seeded_server
     assert "Enter your token" in dump_dom(f"{url}/ui/", tmp_path)
+
+
+def test_a_link_carrying_a_token_signs_nobody_in(seeded_server, tmp_path):
+    url, token = seeded_server
+    assert "Enter your token" in dump_dom(f"{url}/ui/#token={token}", tmp_path)

@@ -163,3 +163,25 @@ def test_dask_task_runner_processes_calls_in_worker_processes(clips, workspace):
     assert summary.counts == {"done": 2, "skipped": 0, "failed": 0}
     store = store_for(workspace)
     assert [len(store.report_versions(c.id)) for c in store.list_calls()] == [1, 1]
+
+
+def test_a_batch_killed_with_sigkill_leaves_no_prefect_server_behind(clips, tmp_path, store_url):
+    from tests.reliability.processes import prefect_servers_under, wait_until_gone
+
+    home = tmp_path / "home"
+    argv = callcoach_argv("process", str(clips[0].parent), "--concurrency", "1")
+    victim = subprocess.Popen(argv, env=environment(store_url, home), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (servers := prefect_servers_under(victim.pid)):
+            assert victim.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+        os.kill(victim.pid, signal.SIGKILL)  # the parent alone, as an OOM kill would
+        victim.wait()
+        assert wait_until_gone(servers, timeout_s=20) == []
+    finally:
+        try:
+            os.killpg(victim.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

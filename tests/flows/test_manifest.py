@@ -60,11 +60,15 @@ def test_rows_give_metadata_by_file_name_and_win_over_the_sidecar(tmp_path):
     ("/etc/x.wav,a1,,,,,\n", "not a path"),
     ("x.wav,a1,,,,2,\n", "agent_channel must be 0 or 1"),
     ("x.wav,a1,,,,,yesterday\n", "line 2: started_at 'yesterday' is not an ISO 8601 time"),
+    ("x.wav,a1,,,,,0001-01-01T00:00:00+01:00\n", "is not an ISO 8601 time"),
+    ("x.wav,a1,,,,,9999-12-31T23:59:59-05:00\n", "is not an ISO 8601 time"),
+    ("x.wav,a1,,,,,2999-01-01T00:00:00Z\n", "is not a time a call can have started"),
     ("x.wav," + "a" * 201 + ",,,,,\n", "agent_id is 201 characters long; at most 200"),
     ("x.wav,a1\x00,,,,,\n", "agent_id contains control characters"),
     ('x.wav,"a1\nsecond line",,,,,\n', "agent_id contains control characters"),
     ("x.wav,a1,,,,,\nx.wav,a2,,,,,\n", "lists x.wav twice (lines 2 and 3)"),
-], ids=["extra-fields", "parent-path", "absolute-path", "channel", "started-at", "too-long",
+], ids=["extra-fields", "parent-path", "absolute-path", "channel", "started-at",
+        "started-before-utc-year-1", "started-after-utc-year-9999", "started-in-2999", "too-long",
         "nul", "newline", "listed-twice"])
 def test_a_bad_row_is_a_problem_of_its_file_only(tmp_path, row, reason):
     folder = tmp_path / "calls"
@@ -164,3 +168,20 @@ def test_process_refuses_an_unusable_named_manifest_before_touching_a_call(tmp_p
     assert done.returncode == 2, done.stdout + done.stderr
     assert "typo.csv is not a readable UTF-8 CSV file" in done.stderr
     assert not (tmp_path / "home" / "audio").exists()
+
+
+@pytest.mark.parametrize(("sidecar", "reason"), [
+    ({"agent_id": True}, "agent_id must be text in quotes, not bool true"),
+    ({"team": 7}, "team must be text in quotes, not int 7"),
+    ({"started_at": "0001-01-01T00:00:00+01:00"}, "is not an ISO 8601 time"),
+    ({"started_at": "2999-01-01T00:00:00Z"}, "is not a time a call can have started"),
+], ids=["bool", "number", "overflowing-start", "start-in-2999"])
+def test_a_bad_sidecar_value_is_a_problem_of_its_file_only(tmp_path, sidecar, reason):
+    folder = tmp_path / "calls"
+    write_call(folder / "x.wav", seed=1)
+    write_call(folder / "y.wav", seed=2)
+    (folder / "x.json").write_text(json.dumps(sidecar))
+    jobs = {job.path.name: job for job in jobs_for([folder])}
+    problem, = jobs["x.wav"].problems
+    assert reason in problem
+    assert not jobs["y.wav"].problems

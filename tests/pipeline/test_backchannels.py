@@ -81,3 +81,63 @@ def test_words_of_the_other_party_are_not_used():
 def test_events_without_words_pass_unchanged():
     event = overlap_event(EventType.INTERRUPTION, start_s=10.0, run_s=2.0, overlap_s=1.0)
     assert refine_with_words((event,), (), config=TurnConfig()) == (event,)
+
+
+def murmured(text: str, start_s: float, probability: float) -> Utterance:
+    spoken = tuple(Word(word=w.word, start_s=w.start_s, end_s=w.end_s, probability=probability)
+                   for w in words(text, start_s))
+    return Utterance(speaker=Speaker.AGENT, start_s=start_s, end_s=spoken[-1].end_s, text=text,
+                     words=spoken)
+
+
+@pytest.mark.parametrize("text", ["2019.", "42", "the 14th"])
+def test_an_overlapping_number_is_never_an_acknowledgement(text):
+    assert not is_acknowledgement(words(text, 0.0))
+    event = overlap_event(EventType.BACKCHANNEL, start_s=10.0, run_s=0.7, overlap_s=0.7)
+    transcript = (utterance(Speaker.CUSTOMER, "my account was opened in march", 8.0),
+                  murmured(text, 10.0, probability=0.3))
+    (refined,) = refine_with_words((event,), transcript, config=TurnConfig())
+    assert refined.type is EventType.INTERRUPTION
+
+
+def test_murmured_words_leave_a_short_run_a_backchannel():
+    """Whisper hears a half-second "mm-hmm" under a louder voice as "in my mom", unsurely."""
+    event = overlap_event(EventType.BACKCHANNEL, start_s=10.0, run_s=0.64, overlap_s=0.64)
+    transcript = (utterance(Speaker.CUSTOMER, "nobody showed up or even called me", 8.0),
+                  murmured("In my mom,", 10.0, probability=0.2))
+    (refined,) = refine_with_words((event,), transcript, config=TurnConfig())
+    assert refined.type is EventType.BACKCHANNEL
+    assert refined.details["decided_by"] == "timing"
+
+
+def test_clearly_heard_words_still_make_a_short_run_an_interruption():
+    event = overlap_event(EventType.BACKCHANNEL, start_s=10.0, run_s=0.64, overlap_s=0.64)
+    transcript = (murmured("no wait", 10.0, probability=0.9),)
+    (refined,) = refine_with_words((event,), transcript, config=TurnConfig())
+    assert refined.type is EventType.INTERRUPTION
+
+
+def test_a_short_echo_of_the_other_partys_words_is_a_backchannel():
+    event = overlap_event(EventType.BACKCHANNEL, start_s=10.0, run_s=0.7, overlap_s=0.7)
+    transcript = (utterance(Speaker.CUSTOMER, "it was on the fourteenth of march I think", 8.5),
+                  utterance(Speaker.AGENT, "the fourteenth", 10.0))
+    (refined,) = refine_with_words((event,), transcript, config=TurnConfig())
+    assert refined.type is EventType.BACKCHANNEL
+    assert refined.details["decided_by"] == "echo"
+
+
+def test_an_echo_that_takes_the_floor_stays_an_interruption():
+    event = overlap_event(EventType.INTERRUPTION, start_s=10.0, run_s=3.0, overlap_s=1.0)
+    transcript = (utterance(Speaker.CUSTOMER, "it was on the fourteenth of march I think", 8.5),
+                  utterance(Speaker.AGENT, "the fourteenth", 10.0))
+    (refined,) = refine_with_words((event,), transcript, config=TurnConfig())
+    assert refined.type is EventType.INTERRUPTION
+
+
+def test_one_middling_content_word_in_a_murmur_is_not_clear_enough():
+    """tiny.en wrote a backchannel at 8 kHz as "Okay, remember," at 0.6 probability."""
+    event = overlap_event(EventType.BACKCHANNEL, start_s=10.0, run_s=0.64, overlap_s=0.64)
+    transcript = (utterance(Speaker.CUSTOMER, "your first bill goes to the new address", 9.0),
+                  murmured("Okay, remember,", 10.0, probability=0.6))
+    (refined,) = refine_with_words((event,), transcript, config=TurnConfig())
+    assert refined.type is EventType.BACKCHANNEL

@@ -78,6 +78,16 @@ def _mono(path):
     sf.write(path, stereo_tones(8000)[:, 0], 8000)
 
 
+def test_mono_call_decodes_to_one_channel_both_parties_share(tmp_path):
+    path = tmp_path / "call.wav"
+    _mono(path)
+    audio = decode_call(path, config=DecodeConfig())
+    from pipeline.types import Speaker
+    assert audio.is_mono and audio.samples.shape == (1, 32000)
+    assert np.array_equal(audio.channel(Speaker.AGENT), audio.channel(Speaker.CUSTOMER))
+    assert np.abs(audio.channel(Speaker.AGENT)).max() == pytest.approx(0.5, abs=0.02)
+
+
 def _three_channels(path):
     frames = stereo_tones(8000)
     sf.write(path, np.concatenate([frames, frames[:, :1]], axis=1), 8000)
@@ -115,7 +125,6 @@ def _directory(path):
 
 
 @pytest.mark.parametrize("make_file, message", [
-    (_mono, "mono"),
     (_three_channels, "3 channels"),
     (_non_finite, "non-finite"),
     (_empty, "empty"),
@@ -142,3 +151,28 @@ def test_silent_call_is_valid(tmp_path):
     sf.write(path, np.zeros((16000, 2)), 16000)
     audio = decode_call(path, config=DecodeConfig())
     assert audio.duration_s == pytest.approx(1.0)
+
+
+def test_a_call_over_the_maximum_is_refused_from_its_container_before_decoding(tmp_path,
+                                                                              monkeypatch):
+    import pipeline.decode as decode
+
+    path = tmp_path / "long.flac"
+    sf.write(path, stereo_tones(8000, seconds=10.0), 8000, subtype="PCM_16")
+
+    def must_not_decode(*_args, **_kwargs):
+        raise AssertionError("decoded a call its container already showed to be too long")
+
+    monkeypatch.setattr(decode, "_decode_stream", must_not_decode)
+    with pytest.raises(InvalidAudioError, match="lasts 10 s, longer than the 5 s maximum"):
+        decode_call(path, config=DecodeConfig(max_duration_s=5.0))
+
+
+def test_a_truncated_file_is_analysed_with_a_warning(tmp_path, caplog):
+    path = tmp_path / "cut.wav"
+    sf.write(path, stereo_tones(16000, seconds=10.0), 16000, subtype="PCM_16")
+    path.write_bytes(path.read_bytes()[:len(path.read_bytes()) // 2])  # a copy cut short
+    with caplog.at_level("WARNING", logger="pipeline.decode"):
+        audio = decode_call(path, config=DecodeConfig())
+    assert audio.samples.shape[1] / ANALYSIS_RATE_HZ == pytest.approx(5.0, abs=0.1)
+    assert "says it lasts 10.0 s but only 5.0 s could be decoded" in caplog.text

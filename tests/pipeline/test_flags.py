@@ -100,7 +100,7 @@ def test_customer_threat_is_low():
 
 def test_flags_are_sorted_most_severe_first():
     flags = flag_call(events(2, EventType.INTERRUPTION, Speaker.AGENT)
-                      + events(1, EventType.RAISED_VOICE, Speaker.AGENT),
+                      + events(2, EventType.RAISED_VOICE, Speaker.AGENT),
                       checks(customer_threat=True, customer_escalation_request=True))
     ranks = [f.severity.weight for f in flags]
     assert len(flags) == 4
@@ -116,3 +116,11 @@ def test_review_priority_puts_worse_calls_first():
     bad = score_call(events(3, EventType.INTERRUPTION, Speaker.AGENT),
                      checks(agent_introduction=False, empathy_statement=False), duration_s=60.0)
     assert review_priority([medium], bad) > review_priority([medium], good)
+
+
+@pytest.mark.parametrize(("length_s", "expected"), [(1.2, Severity.MEDIUM), (3.5, Severity.HIGH)])
+def test_one_raised_stretch_is_high_only_when_sustained(length_s, expected):
+    raised = (Event(id="ev-1", type=EventType.RAISED_VOICE, speaker=Speaker.AGENT,
+                    start_s=10.0, end_s=10.0 + length_s),)
+    flag, = flag_call(raised, {})
+    assert flag.severity is expected

@@ -345,3 +345,21 @@ def test_new_metadata_reaches_the_rows_an_earlier_report_left(store, tmp_path):
         started = connection.execute(sa.select(reports_module.reports.c.call_started_at)
                                      .where(reports_module.reports.c.call_id == call.id)).scalar()
     assert started is not None and started.replace(tzinfo=UTC) == datetime(2024, 7, 1, 9, tzinfo=UTC)
+
+
+def test_a_new_sqlite_database_is_readable_by_its_owner_alone(tmp_path):
+    from pipeline.store import Store
+    from pipeline.types import CallMetadata
+
+    home = tmp_path / "home"
+    store = Store.open(f"sqlite:///{home / 'callcoach.db'}", audio_dir=home / "audio")
+    source = tmp_path / "x.wav"
+    source.write_bytes(b"RIFF" + bytes(64))
+    store.register_call(source, CallMetadata(call_id="x"))
+    private = [home / "callcoach.db", home / "callcoach.db-wal",
+               *(home / "audio").rglob("*.wav")]
+    store.close()
+    assert home.stat().st_mode & 0o077 == 0
+    for path in private:
+        if path.exists():
+            assert path.stat().st_mode & 0o077 == 0, (path, oct(path.stat().st_mode))
