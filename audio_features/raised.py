@@ -21,6 +21,17 @@ _MIN_VOICED_IN_WINDOW = 3  # voiced frames a smoothed value needs, or it is NaN
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RaisedRules:
+    """What counts as a raised voice (the config's ``raised_voice`` group holds the values)."""
+
+    min_delta_db: float  # median loudness over the baseline, dB
+    min_delta_semitones: float  # median pitch over the baseline, semitones
+    min_duration_s: float  # shortest stretch kept
+    max_gap_s: float  # dips up to this long are bridged
+    smooth_s: float  # running-median window over loudness before the threshold
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RaisedRegion:
     start_s: float
     end_s: float
@@ -54,14 +65,13 @@ def speaker_baseline(loudness_dbfs: np.ndarray, f0_hz: np.ndarray, *, speech_mas
 
 
 def calm_baseline(loudness_dbfs: np.ndarray, f0_hz: np.ndarray, *, speech_mask: np.ndarray,
-                  percentile: float, hop_s: float, rounds: int = 2,
-                  **region_rules: float) -> tuple[float, float]:
+                  percentile: float, hop_s: float, rules: RaisedRules,
+                  rounds: int = 2) -> tuple[float, float]:
     """A speaker's baseline over their *calm* speech: ``(loudness_dbfs, f0_hz)``.
 
     The plain baseline of an upset speaker is pulled up by the very stretches it should
-    expose. So: take the baseline, find raised regions against it (``region_rules`` are the
-    keyword arguments of :func:`raised_regions`), leave them out, and measure again, up to
-    ``rounds`` times or until nothing more is left out.
+    expose. So: take the baseline, find raised regions against it by ``rules``, leave them
+    out, and measure again, up to ``rounds`` times or until nothing more is left out.
     """
     level, pitch = speaker_baseline(loudness_dbfs, f0_hz, speech_mask=speech_mask,
                                     percentile=percentile)
@@ -69,7 +79,7 @@ def calm_baseline(loudness_dbfs: np.ndarray, f0_hz: np.ndarray, *, speech_mask: 
     for _ in range(rounds):
         regions = raised_regions(loudness_dbfs, f0_hz, hop_s=hop_s, speech_mask=calm,
                                  baseline_loudness_dbfs=level, baseline_f0_hz=pitch,
-                                 **region_rules)
+                                 rules=rules)
         if not regions:
             break
         for region in regions:
@@ -83,17 +93,16 @@ def calm_baseline(loudness_dbfs: np.ndarray, f0_hz: np.ndarray, *, speech_mask: 
 
 def raised_regions(loudness_dbfs: np.ndarray, f0_hz: np.ndarray, *, hop_s: float,
                    speech_mask: np.ndarray, baseline_loudness_dbfs: float,
-                   baseline_f0_hz: float, min_delta_db: float, min_delta_semitones: float,
-                   min_duration_s: float, max_gap_s: float,
-                   smooth_s: float = 0.4) -> tuple[RaisedRegion, ...]:
-    """Stretches of at least ``min_duration_s`` louder by ``min_delta_db`` and higher by
-    ``min_delta_semitones`` than the speaker's baseline.
+                   baseline_f0_hz: float, rules: RaisedRules) -> tuple[RaisedRegion, ...]:
+    """Stretches of at least ``rules.min_duration_s`` louder by ``rules.min_delta_db`` and
+    higher by ``rules.min_delta_semitones`` than the speaker's baseline.
 
-    Candidates come from loudness, the steadier track: a running median over ``smooth_s`` of
-    the voiced speech frames, at least ``min_delta_db`` over the baseline; dips up to
-    ``max_gap_s`` are bridged and runs shorter than ``min_duration_s`` dropped. Pitch jumps
-    from syllable to syllable, so it is judged over each whole candidate: a stretch is kept
-    when the median loudness and the median pitch of its voiced frames clear both thresholds.
+    Candidates come from loudness, the steadier track: a running median over
+    ``rules.smooth_s`` of the voiced speech frames, at least ``min_delta_db`` over the
+    baseline; dips up to ``max_gap_s`` are bridged and runs shorter than ``min_duration_s``
+    dropped. Pitch jumps from syllable to syllable, so it is judged over each whole candidate:
+    a stretch is kept when the median loudness and the median pitch of its voiced frames clear
+    both thresholds.
 
     Args:
         loudness_dbfs, f0_hz: ``(frames,)`` tracks; frame ``i`` is at ``i * hop_s`` seconds.
@@ -106,21 +115,22 @@ def raised_regions(loudness_dbfs: np.ndarray, f0_hz: np.ndarray, *, hop_s: float
     loudness, f0, speech = _check_tracks(loudness_dbfs, f0_hz, speech_mask)
     if not (np.isfinite(baseline_loudness_dbfs) and np.isfinite(baseline_f0_hz)):
         return ()
-    window = max(1, int(round(smooth_s / hop_s))) | 1  # odd, so the window is centred
+    window = max(1, int(round(rules.smooth_s / hop_s))) | 1  # odd, so the window is centred
     voiced_f0 = np.where(speech, f0, np.nan)
     voiced_loudness = np.where(np.isfinite(voiced_f0), loudness, np.nan)
     level = running_median(voiced_loudness, window=window, min_count=_MIN_VOICED_IN_WINDOW)
     with np.errstate(invalid="ignore"):
-        louder = speech & (level - baseline_loudness_dbfs >= min_delta_db)
-    runs = fill_short_gaps(mask_to_runs(louder), max_gap_frames=int(np.floor(max_gap_s / hop_s)))
-    runs = drop_short_runs(runs, min_frames=int(np.ceil(min_duration_s / hop_s - 1e-6)))
+        louder = speech & (level - baseline_loudness_dbfs >= rules.min_delta_db)
+    runs = fill_short_gaps(mask_to_runs(louder),
+                           max_gap_frames=int(np.floor(rules.max_gap_s / hop_s)))
+    runs = drop_short_runs(runs, min_frames=int(np.ceil(rules.min_duration_s / hop_s - 1e-6)))
     regions = (_describe(run, loudness, voiced_f0, speech, hop_s=hop_s,
                          baseline_loudness_dbfs=baseline_loudness_dbfs,
                          baseline_f0_hz=baseline_f0_hz) for run in runs)
     # The stretch as a whole must clear both thresholds, so the deltas an event reports are
     # never below the rule it was found by.
-    return tuple(region for region in regions if region.delta_db >= min_delta_db
-                 and region.delta_semitones >= min_delta_semitones)
+    return tuple(region for region in regions if region.delta_db >= rules.min_delta_db
+                 and region.delta_semitones >= rules.min_delta_semitones)
 
 
 def _describe(run: np.ndarray, loudness: np.ndarray, voiced_f0: np.ndarray, speech: np.ndarray,

@@ -73,14 +73,12 @@ def run_direct(path: Path, place: Workspace, config: Config) -> float:
     started_s = time.perf_counter()
     for job in jobs_for([path]):
         call = store.register_call(job.path, job.metadata, agent_channel=job.agent_channel or 0).call
-        call_config = config.replace("decode", agent_channel=call.agent_channel)
-        audio = decode_call(call.audio_path, config=call_config.decode)
-        acoustics = analyze.analyze_acoustics(audio, call_config)
-        transcriber = analyze.get_transcriber(call_config.transcription,
-                                              Path(place.model_cache_dir))
+        audio = decode_call(call.audio_path, config=config.decode,
+                            agent_channel=call.agent_channel)
+        acoustics = analyze.analyze_acoustics(audio, config)
+        transcriber = analyze.get_transcriber(config.transcription, Path(place.model_cache_dir))
         transcript = analyze.transcribe_call(audio, acoustics, transcriber)
-        report = analyze.build_report(audio, call.metadata, acoustics, transcript,
-                                      config=call_config)
+        report = analyze.report_call(audio, call.metadata, acoustics, transcript, config=config)
         store.save_report(call.id, report)
     return time.perf_counter() - started_s
 

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from audio_features.diarization_scoring import DiarizationScore, score_diarization  # noqa: E402
 from bench import separation_sets as sets  # noqa: E402
-from pipeline.activity import detect_speech, to_array  # noqa: E402
+from pipeline.activity import detect_speech  # noqa: E402
 from pipeline.config import Config  # noqa: E402
 from pipeline.decode import ANALYSIS_RATE_HZ, decode_call  # noqa: E402
 from pipeline.separation import separate_voices, voice_intervals  # noqa: E402
@@ -71,7 +71,7 @@ def run_scores(calls: list[sets.ScoredCall], config: Config) -> tuple[float, flo
             stereo = decode_call(call.audio, config=config.decode)
             activity = detect_speech(stereo, config=config.activity)
             print(score_row(call.name, "stereo", call,
-                            [to_array(activity[speaker].segments) for speaker in Speaker]))
+                            [activity[speaker].spans for speaker in Speaker]))
             mix = mono_mix(call, config)
         else:
             import librosa

@@ -46,7 +46,8 @@ def compare_reports(config: Config, folder: Path, *, suffix: str = ".opus") -> N
         samples = decode_call(stereo_path, config=config.decode).samples
         soundfile.write(mono_path, np.clip(samples.sum(axis=0), -1, 1), ANALYSIS_RATE_HZ)
         metadata = CallMetadata(call_id=truth["call_id"], customer_name=truth["customer_name"])
-        reports = {how: analyze_call(path, metadata, config=config, transcriber=transcriber)
+        reports = {how: analyze_call(path, metadata, config=config,
+                                     transcriber=transcriber).to_json()
                    for how, path in (("stereo", stereo_path), ("mono", mono_path))}
         checks = reports["stereo"]["checks"]
         agree = sum(checks[c]["met"] == reports["mono"]["checks"].get(c, {}).get("met")

@@ -80,7 +80,8 @@ def masks_personal_data(user: UserRecord) -> bool:
     return user.role is Role.TRAINER
 
 
-def call_not_found(call_id: str) -> NotFoundError:
+def call_not_visible(call_id: str) -> NotFoundError:
+    """A 404 that says no more than that: an out-of-scope call looks like a missing one."""
     return NotFoundError(f"no call with id {call_id!r}")
 
 
@@ -104,9 +105,9 @@ def _visible(user: UserRecord, call_id: str, action: Action,
     try:
         call, extra = read()
     except NotFoundError:
-        raise call_not_found(call_id) from None
+        raise call_not_visible(call_id) from None
     if not scope_for(user).contains(call):
-        raise call_not_found(call_id)
+        raise call_not_visible(call_id)
     return call, extra
 
 

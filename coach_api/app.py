@@ -21,6 +21,7 @@ from coach_api.routes import agents, calls, findings, health, me, media, pages, 
 from coach_api.schemas import API_PREFIX, ErrorOut
 from coach_api.settings import ApiSettings
 from coach_api.storage import ApiStore
+from pipeline.errors import ErrorKind
 from pipeline.store import CallStatus
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ def create_app(settings: ApiSettings, *, processor: ProcessorFactory = flow_proc
 def _record_failure(store: ApiStore, call_id: str, error: BaseException) -> None:
     """A processor that raised instead of recording the failure itself: record it here."""
     try:
-        store.mark_failed(call_id, reason=public_message(error), kind=type(error).__name__)
+        store.mark_failed(call_id, reason=public_message(error), kind=ErrorKind.of(error))
     except Exception:  # the store itself is down; the log has both errors
         logger.exception("could not record the failure of call %s", call_id)
 

@@ -66,45 +66,12 @@ def wav_bytes(clip: np.ndarray, *, sample_rate_hz: int) -> bytes:
     return buffer.getvalue()
 
 
-SEEK_MARGIN_S = 1.0  # decode from this far before the clip: codecs need a little pre-roll
-
-
 def read_window(audio_path: Path, window: ClipWindow) -> tuple[np.ndarray, int]:
     """The stored recording's samples inside ``window``, (2, n) float32 at the file's own
-    rate. The container is seeked to just before the window and only the window is decoded,
-    so a clip costs the same from a five-minute call as from a four-hour one."""
-    import av
+    rate; only that stretch is decoded (``pipeline.decode.decode_window`` seeks to it)."""
+    from pipeline.decode import decode_window
 
-    with av.open(str(audio_path), metadata_errors="ignore") as container:
-        stream = container.streams.audio[0]
-        rate_hz = stream.codec_context.sample_rate
-        if window.start_s > SEEK_MARGIN_S and stream.time_base is not None:
-            container.seek(int((window.start_s - SEEK_MARGIN_S) / stream.time_base),
-                           stream=stream)
-        pieces, first_s = _decode_until(container, stream, rate_hz=rate_hz, end_s=window.end_s)
-    decoded = np.concatenate(pieces, axis=1) if pieces else np.zeros((2, 0), np.float32)
-    first = max(0, int(round((window.start_s - first_s) * rate_hz)))
-    last = max(first, int(round((window.end_s - first_s) * rate_hz)))
-    return np.ascontiguousarray(decoded[:, first:last], dtype=np.float32), rate_hz
-
-
-def _decode_until(container, stream, *, rate_hz: int, end_s: float):
-    """Planar stereo pieces from the current position until ``end_s``, and the time of the
-    first one (0 where the stream does not say)."""
-    import av
-
-    resampler = av.AudioResampler(format="fltp", layout="stereo", rate=rate_hz)
-    pieces: list[np.ndarray] = []
-    first_s: float | None = None
-    for frame in container.decode(stream):
-        if first_s is None:
-            first_s = float(frame.time) if frame.time is not None else 0.0
-        frame.pts = None  # the samples are counted from the first frame on
-        pieces += [out.to_ndarray() for out in resampler.resample(frame)]
-        if first_s + sum(piece.shape[1] for piece in pieces) / rate_hz >= end_s:
-            break
-    pieces += [out.to_ndarray() for out in resampler.resample(None)]
-    return pieces, first_s or 0.0
+    return decode_window(audio_path, start_s=window.start_s, end_s=window.end_s)
 
 
 def render_clip(audio_path: Path, *, window: ClipWindow,

@@ -1,4 +1,4 @@
-"""API errors and the one table that maps every error to an HTTP status.
+"""The one table that maps every error (all defined in pipeline.errors) to an HTTP status.
 
 Messages go to the client with file-system paths removed; anything unexpected becomes a 500
 with a fixed message (the traceback goes to the log only).
@@ -12,32 +12,12 @@ import re
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from pipeline.errors import (CallcoachError, ConfigError, ConflictError, InvalidAudioError,
-                             NotFoundError, StoreError)
-from pipeline.store import InvalidMetadataError
-from pipeline.store.users import InvalidUserError
+from pipeline.errors import (AuthenticationError, CallcoachError, ConfigError, ConflictError,
+                             InvalidAudioError, InvalidMetadataError, InvalidRequestError,
+                             InvalidUserError, NotFoundError, PermissionDeniedError, StoreError,
+                             UnsupportedMediaError, UploadTooLargeError)
 
 logger = logging.getLogger(__name__)
-
-
-class AuthenticationError(CallcoachError):
-    """No bearer token, or one that is unknown or revoked."""
-
-
-class PermissionDeniedError(CallcoachError):
-    """The caller's role may not do this at all (a call they cannot see is a 404 instead)."""
-
-
-class UploadTooLargeError(CallcoachError):
-    """An upload over the size limit, or a call over the duration limit."""
-
-
-class UnsupportedMediaError(CallcoachError):
-    """An upload that is not one of the accepted audio formats."""
-
-
-class InvalidRequestError(CallcoachError):
-    """A request whose values are well-formed but do not make sense together."""
 
 
 # Most specific first: the first matching class decides the status.

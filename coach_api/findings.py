@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from coach_api.access import Scope
 from coach_api.masking import PersonalData
 from coach_api.schemas import API_PREFIX, Finding
+from pipeline.call_report import CallReport, read_report, upgrade_document
 from pipeline.errors import NotFoundError
 
 QUOTE_CHARS = 240
@@ -89,33 +89,40 @@ def _check_finding(row) -> Finding:
                    else None)
 
 
-def quote_at(report: Mapping[str, Any], *, start_s: float, end_s: float,
+def quote_at(report: CallReport | None, *, start_s: float, end_s: float,
              speaker: str | None) -> str | None:
     """What ``speaker`` (anyone when None) said overlapping ``[start_s, end_s]``."""
-    parts = [str(u.get("text", "")).strip() for u in report.get("transcript") or ()
-             if float(u.get("start", 0.0)) < end_s and float(u.get("end", 0.0)) > start_s
-             and speaker in (None, u.get("speaker"))]
+    turns = report.transcript if report is not None else ()
+    parts = [turn.text.strip() for turn in turns
+             if turn.start < end_s and turn.end > start_s and speaker in (None, turn.speaker)]
     text = " ".join(part for part in parts if part)
     return text[:QUOTE_CHARS] or None
 
 
 def with_quotes(store, findings: list[Finding], *, masked: bool) -> list[Finding]:
     """Fill in event quotes from the calls' transcripts; mask every quote when ``masked``."""
-    reports: dict[str, Mapping[str, Any]] = {}
+    reports: dict[str, tuple[CallReport, dict[str, Any]] | None] = {}
     out = []
     for finding in findings:
         quote = finding.quote
         if (finding.kind == "event" or masked) and finding.call_id not in reports:
-            try:
-                reports[finding.call_id] = store.latest_report(finding.call_id).document
-            except NotFoundError:
-                reports[finding.call_id] = {}
+            reports[finding.call_id] = _stored_report(store, finding.call_id)
+        held = reports.get(finding.call_id)
         if finding.kind == "event":
-            quote = quote_at(reports[finding.call_id], start_s=finding.start_s or 0.0,
+            quote = quote_at(held[0] if held else None, start_s=finding.start_s or 0.0,
                              end_s=finding.end_s or 0.0, speaker=finding.speaker)
         if masked and quote:
-            report = reports[finding.call_id]
-            quote = PersonalData.of(report, customer_name=report.get("customer_name")) \
-                .mask_string(quote)
+            report, document = held if held else (None, {})
+            quote = PersonalData.of(document, customer_name=report.customer_name if report
+                                    else None).mask_string(quote)
         out.append(finding.model_copy(update={"quote": quote}))
     return out
+
+
+def _stored_report(store, call_id: str) -> tuple[CallReport, dict[str, Any]] | None:
+    """The call's current report, typed, and as JSON for the masking (which walks it)."""
+    try:
+        document = upgrade_document(store.latest_report(call_id).document)
+    except NotFoundError:
+        return None
+    return read_report(document), document

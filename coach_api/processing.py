@@ -1,9 +1,9 @@
 """Analysing uploaded calls outside the request: a small queue drained by worker threads.
 
 An upload is stored as a ``queued`` call and its id put on the queue; a worker hands it to a
-processor, by default the ``process-call`` Prefect flow (imported when the first call arrives,
-so the server starts without Prefect or Whisper). Calls left queued by a stopped server are
-picked up again at start.
+processor, by default the flows' analysis of a stored call (:mod:`flows.service`, the one
+module of ``flows`` the API uses). Calls left queued by a stopped server are picked up again
+at start.
 """
 
 from __future__ import annotations
@@ -23,39 +23,27 @@ CallProcessor = Callable[[str], None]
 
 _STOP = object()
 SERVER_LOGGERS = frozenset({"uvicorn", "fastapi", "coach_api"})
-# A server busy with uploads starts Prefect's local API more slowly than Prefect's 20 s default.
-PREFECT_STARTUP_TIMEOUT = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
 
 
-def flow_processor(settings: ApiSettings, store) -> CallProcessor:
-    """A processor that runs the ``process-call`` flow on the stored copy of a call."""
+def flow_processor(settings: ApiSettings, store) -> CallProcessor:  # noqa: ARG001 (factory shape)
+    """A processor that runs the flows' analysis of a stored call, by id.
+
+    Prefect's settings are prepared here, once, as the app starts; no request writes the
+    process environment (the first call sets ``PREFECT_API_URL`` when it starts the process's
+    local Prefect server). The flows are imported when the first call arrives, so the server
+    starts without Prefect or Whisper."""
+    from flows.service import Workspace, analyse_stored_call, ensure_prefect_api, prepare_prefect
+
+    prepare_prefect()
+    location = settings.location()
+    workspace = Workspace(store_url=location.url, audio_dir=str(location.audio_dir),
+                          transcript_cache_dir=str(settings.data_dir / "transcripts"),
+                          model_cache_dir=str(settings.data_dir / "models"))
 
     def process(call_id: str) -> None:
-        import os
-
-        from flows.local_server import shared_prefect_api
-        from flows.runtime import Workspace, prefect_environment
-
-        os.environ.update(prefect_environment(os.environ))
-        for key, value in PREFECT_STARTUP_TIMEOUT.items():
-            os.environ.setdefault(key, value)
-        shared_prefect_api(os.environ)  # a server that dies with this one
-        with server_logging_kept():
-            from flows.process import process_call_in_process
-
-        call = store.get_call(call_id)
-        location = settings.location()
-        workspace = Workspace(store_url=location.url, audio_dir=str(location.audio_dir),
-                              transcript_cache_dir=str(settings.data_dir / "transcripts"),
-                              model_cache_dir=str(settings.data_dir / "models"))
-        metadata = {key: value for key, value in (
-            ("agent_id", call.agent_id), ("agent_name", call.agent_name), ("team", call.team),
-            ("customer_name", call.customer_name),
-            ("started_at", call.started_at.isoformat() if call.started_at else None))
-            if value is not None}
-        outcome = process_call_in_process(str(call.audio_path), metadata,
-                                          agent_channel=call.agent_channel,
-                                          workspace=workspace.to_params())
+        with server_logging_kept():  # Prefect configures logging as it first loads
+            ensure_prefect_api()
+            outcome = analyse_stored_call(call_id, workspace=workspace)
         logger.info("call %s processed: %s", call_id, outcome.get("kind"))
 
     return process

@@ -9,12 +9,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from coach_api.errors import without_paths
+# The report is published as the pipeline builds it: one typed model, no second copy here.
+from pipeline.call_report import CallReport, Severity  # noqa: F401
 from pipeline.store import CallRecord, CallStatus
 from pipeline.store.reviews import QueueItem, ReviewRecord
 from pipeline.store.users import Role, UserRecord
 
 API_PREFIX = "/api/v1"
-Severity = Literal["low", "medium", "high"]
 
 
 class Health(BaseModel):
@@ -120,35 +121,6 @@ class Accepted(BaseModel):
     status: CallStatus
     status_url: str
     report_url: str
-
-
-class ReportEvent(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    id: str
-    type: str
-    speaker: Literal["agent", "customer"] | None
-    start: float
-    end: float
-
-
-class ReportFlag(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    reason: str
-    severity: Severity
-    event_ids: list[str] = []
-
-
-class Report(BaseModel):
-    """The stored report (DESIGN.md contract); trainers get text masked and names removed."""
-
-    model_config = ConfigDict(extra="allow")
-    schema_version: int
-    call_id: str
-    events: list[ReportEvent] = []
-    checks: dict[str, Any] = {}
-    flags: list[ReportFlag] = []
-    coaching: list[dict[str, Any]] = []
-    redactions: list[dict[str, Any]] = []
 
 
 class Finding(BaseModel):

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-# Checks that are "met" when the agent did something to avoid, or that the customer did;
-# neither counts towards the agent's share of checks met (DESIGN.md, transcript checks).
-NOT_AGENT_GOALS = frozenset({"negative_language", "blame_language", "dismissive_phrase",
-                             "over_apology", "customer_escalation_request", "customer_abuse",
-                             "customer_threat"})
+from pipeline.call_report import CallReport, Polarity
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -30,27 +25,28 @@ def week_start(when: dt.datetime) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def _agent_events(report: Mapping[str, Any], event_type: str) -> int:
-    return sum(1 for event in report.get("events") or ()
-               if event.get("type") == event_type and event.get("speaker") == "agent")
+def _agent_events(report: CallReport, event_type: str) -> int:
+    return sum(1 for event in report.events
+               if event.type == event_type and event.speaker == "agent")
 
 
-def _goal_checks(report: Mapping[str, Any]) -> tuple[int, int]:
-    """(met, applicable) over the agent's goal checks; skipped checks are not applicable."""
-    results = [result.get("met") for check_id, result in (report.get("checks") or {}).items()
-               if check_id not in NOT_AGENT_GOALS and isinstance(result, Mapping)]
+def _goal_checks(report: CallReport) -> tuple[int, int]:
+    """(met, applicable) over the agent's goal checks; skipped checks are not applicable.
+    Checks the agent should avoid, and the customer's checks, are not the agent's goals."""
+    results = [outcome.met for outcome in report.checks.values()
+               if outcome.polarity not in (Polarity.AVOID, Polarity.CUSTOMER)]
     applicable = [met for met in results if met is not None]
     return sum(1 for met in applicable if met), len(applicable)
 
 
-def _score(report: Mapping[str, Any]) -> float | None:
-    value = (report.get("scores") or {}).get("overall")
-    return float(value) if isinstance(value, (int, float)) else None
+def _score(report: CallReport) -> float | None:
+    value = report.scores.overall
+    return float(value) if value is not None else None
 
 
-def weekly_trends(calls: Iterable[tuple[dt.datetime, Mapping[str, Any]]]) -> list[WeekTrend]:
+def weekly_trends(calls: Iterable[tuple[dt.datetime, CallReport]]) -> list[WeekTrend]:
     """One row per week with calls, from ``(call start, report)`` pairs; oldest week first."""
-    weeks: dict[dt.date, list[Mapping[str, Any]]] = {}
+    weeks: dict[dt.date, list[CallReport]] = {}
     for started_at, report in calls:
         weeks.setdefault(week_start(started_at), []).append(report)
     rows = []

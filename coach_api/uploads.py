@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from coach_api.errors import UnsupportedMediaError, UploadTooLargeError
+from pipeline.call_files import AUDIO_SUFFIXES, call_id_from_name
 from pipeline.errors import InvalidAudioError
+
+if TYPE_CHECKING:
+    from pipeline.decode import AudioProbe
 
 logger = logging.getLogger(__name__)
 
 CHUNK_BYTES = 1 << 20
-SUFFIXES = (".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a", ".webm")
+SUFFIXES = AUDIO_SUFFIXES
 
 
 def _is_mp3(head: bytes) -> bool:
@@ -36,14 +39,9 @@ _SIGNATURES = {
     ".opus": lambda head: head[:4] == b"OggS",
     ".mp3": _is_mp3,
     ".m4a": lambda head: head[4:8] == b"ftyp",
+    ".aac": lambda head: len(head) > 1 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0,  # ADTS
     ".webm": lambda head: head[:4] == b"\x1a\x45\xdf\xa3",
 }
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AudioProbe:
-    channels: int
-    duration_s: float
 
 
 def upload_suffix(filename: str | None) -> str:
@@ -54,12 +52,6 @@ def upload_suffix(filename: str | None) -> str:
         raise UnsupportedMediaError(f"file type {suffix or '(none)'!r} is not accepted; "
                                     f"upload one of {', '.join(SUFFIXES)}")
     return suffix
-
-
-def call_id_from_name(filename: str | None) -> str:
-    """A readable call id from the client's file name: letters, digits, - and _ only."""
-    stem = PureWindowsPath(PurePosixPath(filename or "").name).name.split(".")[0]
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-")[:64] or "call"
 
 
 def save_upload(source: BinaryIO, *, suffix: str, folder: Path, max_bytes: int) -> Path:
@@ -94,26 +86,6 @@ def _copy_limited(chunks: Iterable[bytes], out: BinaryIO, *, max_bytes: int, suf
         out.write(chunk)
     if written == 0:
         raise InvalidAudioError("the upload is empty; attach the call recording")
-
-
-def probe_audio(path: Path) -> AudioProbe:
-    """Channels and duration of the first audio stream, from the container (no full decode)."""
-    import av
-
-    from pipeline.decode import declared_duration_s, wav_header_duration_s
-
-    try:
-        with av.open(str(path)) as container:
-            stream = next((s for s in container.streams if s.type == "audio"), None)
-            if stream is None:
-                raise InvalidAudioError("the file holds no audio stream")
-            channels = stream.codec_context.channels
-            duration_s = wav_header_duration_s(path) or \
-                declared_duration_s(container, stream) or 0.0
-    except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        raise InvalidAudioError("the file cannot be read as audio; upload a wav, flac, ogg/opus, "
-                                "mp3 or m4a recording") from exc
-    return AudioProbe(channels=channels, duration_s=duration_s)
 
 
 def check_audio(probe: AudioProbe, *, max_duration_s: float) -> None:
@@ -157,6 +129,8 @@ def register_upload(store, source: BinaryIO, *, filename: str | None, metadata_f
     check_metadata(metadata)
     saved = save_upload(source, suffix=suffix, folder=uploads_dir, max_bytes=max_bytes)
     try:
+        from pipeline.decode import probe_audio  # the decoder loads with the first upload
+
         check_audio(probe_audio(saved), max_duration_s=max_duration_s)
         registration = store.register_call(saved, metadata, agent_channel=agent_channel,
                                            source_name=f"upload {call_id_from_name(filename)}"

@@ -18,7 +18,7 @@ from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.jobs import MANIFEST_NAME, CallJob, find_audio_files, jobs_for
-from flows.process import DETERMINISTIC_ERROR_NAMES, failed_on_metadata, process_batch
+from flows.process import failed_for_good, failed_on_metadata, process_batch
 from flows.runtime import Workspace, store_for
 from pipeline.store import CallRecord, CallStatus, Store
 from pipeline.store.audio import sha256_of_file
@@ -58,8 +58,7 @@ def needs_processing(path: Path, store: Store) -> bool:
         return True
     if failed_on_metadata(call):
         return metadata_changed(call, jobs_for([path])[0])
-    finished = call.status is CallStatus.DONE or (
-        call.status is CallStatus.FAILED and call.error_kind in DETERMINISTIC_ERROR_NAMES)
+    finished = call.status is CallStatus.DONE or failed_for_good(call)
     return not finished
 
 

@@ -22,14 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.cli import call_id_from_path
+from pipeline.call_files import AUDIO_SUFFIXES, call_id_from_name
 from pipeline.store import InvalidMetadataError
 from pipeline.store.calls import parse_started_at, text_problem
 from pipeline.types import CallMetadata
 
 logger = logging.getLogger(__name__)
 
-AUDIO_SUFFIXES = frozenset({".opus", ".ogg", ".flac", ".wav", ".mp3", ".m4a", ".aac", ".webm"})
 METADATA_FIELDS = ("agent_id", "agent_name", "team", "customer_name", "started_at")
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = ("file", *METADATA_FIELDS, "agent_channel")
@@ -177,9 +176,9 @@ def job_for(audio: Path, *, manifest: Manifest | None = None) -> CallJob:
         raw, source = _metadata_source(audio, manifest)
         values, channel = metadata_values(raw, source=source)
     except InvalidMetadataError as exc:
-        return CallJob(path=audio, metadata=CallMetadata(call_id=call_id_from_path(audio)),
+        return CallJob(path=audio, metadata=CallMetadata(call_id=call_id_from_name(audio.name)),
                        problems=(str(exc),))
-    return CallJob(path=audio, metadata=CallMetadata(call_id=call_id_from_path(audio), **values),
+    return CallJob(path=audio, metadata=CallMetadata(call_id=call_id_from_name(audio.name), **values),
                    agent_channel=channel)
 
 

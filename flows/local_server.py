@@ -27,17 +27,13 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from pipeline.errors import CallcoachError
+from pipeline.errors import PrefectServerError
 
 logger = logging.getLogger(__name__)
 
 STARTUP_TIMEOUT_S = 120.0
 SCHEDULER_LOOP_S = "5"  # Prefect's default (60 s) would delay the first scan by a minute
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-class PrefectServerError(CallcoachError):
-    """The local Prefect server did not come up."""
 
 
 def free_port() -> int:

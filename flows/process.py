@@ -18,23 +18,24 @@ from flows.outcomes import BatchSummary, Outcome, OutcomeKind, merge
 from flows.runtime import Workspace, store_for
 from pipeline import config as config_module
 from pipeline.config import Config
-from pipeline.errors import CallcoachError, ConfigError, InvalidAudioError
-from pipeline.store import CallRecord, CallStatus, InvalidMetadataError, claim_owner
+from pipeline.errors import CallcoachError, ErrorKind
+from pipeline.store import CallRecord, CallStatus, claim_owner
 from pipeline.store.calls import parse_started_at
 from pipeline.types import CallMetadata
 
 logger = logging.getLogger(__name__)
 
-# Failures that happen again on the same audio and config; a rerun reports them instead of
-# redoing them. A metadata failure is not among them: the metadata is read afresh on every run.
-DETERMINISTIC_ERRORS = (InvalidAudioError, ConfigError)
-DETERMINISTIC_ERROR_NAMES = frozenset(error.__name__ for error in DETERMINISTIC_ERRORS)
-METADATA_ERROR_NAME = InvalidMetadataError.__name__
 BUSY = "being processed by another worker"
 
 
+def failed_for_good(call: CallRecord) -> bool:
+    """The call failed in a way the same audio and config would repeat (see ErrorKind)."""
+    return call.status is CallStatus.FAILED and call.error_kind is not None and \
+        call.error_kind.deterministic
+
+
 def failed_on_metadata(call: CallRecord) -> bool:
-    return call.status is CallStatus.FAILED and call.error_kind == METADATA_ERROR_NAME
+    return call.status is CallStatus.FAILED and call.error_kind is ErrorKind.INVALID_METADATA
 
 
 def config_for(raw: dict[str, Any] | None) -> Config:
@@ -63,7 +64,7 @@ def run_call(job: CallJob, *, workspace: Workspace, config: Config,
     if not store.claim_call(call.id, owner=claim_owner()):
         return Outcome(path=path, call_id=call.id, kind=OutcomeKind.SKIPPED, reason=BUSY)
     if job.problem is not None:
-        store.mark_failed(call.id, reason=job.problem, kind=METADATA_ERROR_NAME)
+        store.mark_failed(call.id, reason=job.problem, kind=ErrorKind.INVALID_METADATA)
         return Outcome(path=path, call_id=call.id, kind=OutcomeKind.FAILED, reason=job.problem)
     # Read again: the report is built from the metadata stored now, which may have been replaced.
     return analyse_claimed(store.get_call(call.id), path=path, workspace=workspace,
@@ -81,7 +82,7 @@ def _earlier_outcome(call: CallRecord, *, job: CallJob, agent_channel: int) -> O
         return Outcome(path=path, call_id=call.id, kind=OutcomeKind.SKIPPED, reason=reason)
     if failed_on_metadata(call) and job.problem == call.error:  # unchanged: nothing to write
         return Outcome(path=path, call_id=call.id, kind=OutcomeKind.FAILED, reason=call.error)
-    if call.status is CallStatus.FAILED and call.error_kind in DETERMINISTIC_ERROR_NAMES:
+    if failed_for_good(call):
         return Outcome(path=path, call_id=call.id, kind=OutcomeKind.FAILED,
                        reason=f"{call.error} (recorded earlier; `callcoach reprocess {call.id}` "
                               "retries it)")
@@ -98,14 +99,17 @@ def _metadata_differs(call: CallRecord, metadata: CallMetadata, agent_channel: i
 
 def analyse_claimed(call: CallRecord, *, path: str, workspace: Workspace, config: Config,
                     rubric_path: str | None = None) -> Outcome:
-    """Transcribe (cached), build the report and store it; record any failure on the call."""
-    config = config.replace("decode", agent_channel=call.agent_channel)
+    """Transcribe (cached), build the report and store it; record any failure on the call.
+    The agent channel is the call's own fact, passed beside the config (whose digest covers
+    the thresholds, the same for every call of a run)."""
     try:
         transcript = tasks.cached_transcribe(workspace)(
-            str(call.audio_path), call.sha256, config, workspace.model_cache_dir)
-        report = stages.build_report(call.audio_path, call.metadata, transcript,
-                                     sha256=call.sha256, config=config,
-                                     rubric_path=rubric_path)
+            str(call.audio_path), call.sha256, config, call.agent_channel,
+            workspace.model_cache_dir)
+        report = stages.report_cached_call(call.audio_path, call.metadata, transcript,
+                                           sha256=call.sha256, config=config,
+                                           agent_channel=call.agent_channel,
+                                           rubric_path=rubric_path)
         tasks.save_report(call.id, report, workspace=workspace)
     except (CallcoachError, OSError) as exc:
         return _record_failure(call, path=path, workspace=workspace, error=exc)
@@ -113,14 +117,14 @@ def analyse_claimed(call: CallRecord, *, path: str, workspace: Workspace, config
         logger.exception("unexpected error on call %s", call.id)
         return _record_failure(call, path=path, workspace=workspace, error=exc)
     finally:
-        stages.forget_call(sha256=call.sha256, config=config)
+        stages.forget_call(sha256=call.sha256, config=config, agent_channel=call.agent_channel)
     return Outcome(path=path, call_id=call.id, kind=OutcomeKind.DONE)
 
 
 def _record_failure(call: CallRecord, *, path: str, workspace: Workspace,
                     error: BaseException) -> Outcome:
     reason = str(error) or type(error).__name__
-    store_for(workspace).mark_failed(call.id, reason=reason, kind=type(error).__name__)
+    store_for(workspace).mark_failed(call.id, reason=reason, kind=ErrorKind.of(error))
     return Outcome(path=path, call_id=call.id, kind=OutcomeKind.FAILED, reason=reason)
 
 
@@ -139,6 +143,28 @@ def process_call(path: str, metadata: dict[str, Any] | None = None, *,
     job = jobs_for([Path(path)])[0] if metadata is None else _job(path, metadata, agent_channel)
     outcome = run_call(job, workspace=Workspace.from_params(workspace), config=config_for(config),
                        rubric_path=rubric)
+    return outcome.to_json()
+
+
+@flow(name="analyse-stored-call")
+def analyse_stored_call_flow(call_id: str, *, workspace: dict[str, str] | None = None,
+                             config: dict[str, Any] | None = None,
+                             rubric: str | None = None) -> dict[str, Any]:
+    """A call already in the store (an upload) → its report, with the stored metadata."""
+    place = Workspace.from_params(workspace)
+    store = store_for(place)
+    call = store.get_call(call_id)
+    path = str(call.audio_path)
+    if call.status is CallStatus.DONE:
+        outcome = Outcome(path=path, call_id=call.id, kind=OutcomeKind.SKIPPED,
+                          reason=f"already processed as {call.id}")
+    elif failed_for_good(call):
+        outcome = Outcome(path=path, call_id=call.id, kind=OutcomeKind.FAILED, reason=call.error)
+    elif not store.claim_call(call.id, owner=claim_owner()):
+        outcome = Outcome(path=path, call_id=call.id, kind=OutcomeKind.SKIPPED, reason=BUSY)
+    else:
+        outcome = analyse_claimed(store.get_call(call.id), path=path, workspace=place,
+                                  config=config_for(config), rubric_path=rubric)
     return outcome.to_json()
 
 

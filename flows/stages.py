@@ -14,43 +14,47 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import analyze, report
+from pipeline.call_report import CallReport, TranscriptTurn
 from pipeline.config import Config
 from pipeline.decode import decode_call
 from pipeline.types import Acoustics, CallAudio, CallMetadata
 
 logger = logging.getLogger(__name__)
 
-_analysed: dict[tuple[str, str], tuple[CallAudio, Acoustics]] = {}
+_analysed: dict[tuple[str, str, int], tuple[CallAudio, Acoustics]] = {}
 _analysed_lock = threading.Lock()
 
 
-def analysed_call(audio_path: Path, *, sha256: str, config: Config) -> tuple[CallAudio, Acoustics]:
-    """The decoded call and its acoustics, computed once per (audio, config) until forgotten."""
-    key = (sha256, config.digest)
+def analysed_call(audio_path: Path, *, sha256: str, config: Config,
+                  agent_channel: int) -> tuple[CallAudio, Acoustics]:
+    """The decoded call and its acoustics, computed once per (audio, config, agent channel)
+    until forgotten."""
+    key = (sha256, config.digest, agent_channel)
     with _analysed_lock:
         held = _analysed.get(key)
     if held is not None:
         return held
-    audio = decode_call(Path(audio_path), config=config.decode)
+    audio = decode_call(Path(audio_path), config=config.decode, agent_channel=agent_channel)
     held = (audio, analyze.analyze_acoustics(audio, config))
     with _analysed_lock:
         _analysed[key] = held
     return held
 
 
-def forget_call(*, sha256: str, config: Config) -> None:
+def forget_call(*, sha256: str, config: Config, agent_channel: int) -> None:
     """Release a call's samples once its report is built."""
     with _analysed_lock:
-        _analysed.pop((sha256, config.digest), None)
+        _analysed.pop((sha256, config.digest, agent_channel), None)
 
 
-def transcribe(audio_path: Path, *, sha256: str, config: Config,
+def transcribe(audio_path: Path, *, sha256: str, config: Config, agent_channel: int,
                model_cache_dir: Path) -> list[dict[str, Any]]:
     """The call's transcript as JSON rows (what the transcript cache stores)."""
-    audio, acoustics = analysed_call(audio_path, sha256=sha256, config=config)
+    audio, acoustics = analysed_call(audio_path, sha256=sha256, config=config,
+                                     agent_channel=agent_channel)
     transcriber = analyze.get_transcriber(config.transcription, Path(model_cache_dir))
     transcript = analyze.transcribe_call(audio, acoustics, transcriber)
-    return report.transcript_to_json(transcript)
+    return [turn.model_dump(mode="json") for turn in report.transcript_turns(transcript)]
 
 
 @functools.lru_cache(maxsize=8)
@@ -65,13 +69,16 @@ def rubric_at(path: str | None) -> Any:
     return None if path is None else _rubric(path, Path(path).stat().st_mtime_ns)
 
 
-def build_report(audio_path: Path, metadata: CallMetadata, transcript: list[dict[str, Any]], *,
-                 sha256: str, config: Config, rubric_path: str | None = None) -> dict[str, Any]:
-    """The JSON report of one call from its audio and (cached) transcript."""
+def report_cached_call(audio_path: Path, metadata: CallMetadata,
+                       transcript: list[dict[str, Any]], *, sha256: str, config: Config,
+                       agent_channel: int, rubric_path: str | None = None) -> CallReport:
+    """The report of one call from its audio and (cached) transcript rows."""
     try:
-        audio, acoustics = analysed_call(audio_path, sha256=sha256, config=config)
-        return analyze.build_report(audio, metadata, acoustics,
-                                    report.transcript_from_json(transcript),
-                                    config=config, rubric=rubric_at(rubric_path))
+        audio, acoustics = analysed_call(audio_path, sha256=sha256, config=config,
+                                         agent_channel=agent_channel)
+        turns = tuple(TranscriptTurn.model_validate(row) for row in transcript)
+        return analyze.report_call(audio, metadata, acoustics,
+                                   report.transcript_from_turns(turns),
+                                   config=config, rubric=rubric_at(rubric_path))
     finally:
-        forget_call(sha256=sha256, config=config)
+        forget_call(sha256=sha256, config=config, agent_channel=agent_channel)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import stages
 from flows.runtime import Workspace, store_for
+from pipeline.call_report import CallReport
 from pipeline.config import Config
 from pipeline.errors import StoreError
 from pipeline.store import Registration, ReportRecord
@@ -51,20 +53,24 @@ def register_call(path: str, metadata: CallMetadata, *, agent_channel: int,
 
 
 def transcript_cache_key(_context: Any, parameters: dict[str, Any]) -> str:
-    """``transcript-<sha256>-<model>-<config digest>``; a model given as a path is hashed."""
+    """``transcript-<sha256>-<model>-<config digest>-agent<channel>``; a model given as a
+    path is hashed. The agent channel is the call's, not the config's: it decides whose words
+    are whose."""
     config: Config = parameters["config"]
     model = config.transcription.model
     model_key = model if model.replace(".", "").isalnum() else hashlib.sha256(
         model.encode()).hexdigest()[:12]
-    return f"transcript-{parameters['sha256']}-{model_key}-{config.digest}"
+    return (f"transcript-{parameters['sha256']}-{model_key}-{config.digest}"
+            f"-agent{parameters['agent_channel']}")
 
 
 @task(name="transcribe", cache_key_fn=transcript_cache_key, persist_result=True,
       result_serializer="json", **_RETRYING)
-def transcribe(audio_path: str, sha256: str, config: Config, model_cache_dir: str) -> list[dict]:
+def transcribe(audio_path: str, sha256: str, config: Config, agent_channel: int,
+               model_cache_dir: str) -> list[dict]:
     """The transcript rows of a stored call (decodes and analyses the audio in this process)."""
     return stages.transcribe(Path(audio_path), sha256=sha256, config=config,
-                             model_cache_dir=Path(model_cache_dir))
+                             agent_channel=agent_channel, model_cache_dir=Path(model_cache_dir))
 
 
 def cached_transcribe(workspace: Workspace):
@@ -73,6 +79,7 @@ def cached_transcribe(workspace: Workspace):
 
 
 @task(name="save-report", cache_policy=NO_CACHE, **_RETRYING)
-def save_report(call_id: str, report: dict[str, Any], *, workspace: Workspace) -> ReportRecord:
+def save_report(call_id: str, report: CallReport | Mapping[str, Any], *,
+                workspace: Workspace) -> ReportRecord:
     """Store the report, its findings and the call's ``done`` status in one transaction."""
     return store_for(workspace).save_report(call_id, report)

@@ -18,7 +18,7 @@ import numpy as np
 
 from audio_features import binarize, bleed, intervals, speech_energy
 from pipeline.config import ActivityConfig
-from pipeline.types import CallAudio, Interval, Speaker, SpeechActivity
+from pipeline.types import CallAudio, Speaker, SpeechActivity, interval_tuple
 from pipeline.vad import VAD_WINDOW_SAMPLES, speech_probabilities
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,8 @@ def detect_speech(audio: CallAudio, *, config: ActivityConfig) -> dict[Speaker, 
                               hop_s=hop_s, config=config)
         removed = intervals.subtract(_binarise(raw, hop_s=hop_s, config=config), speech)
         activity[speaker] = SpeechActivity(
-            speaker=speaker, segments=to_intervals(speech), bleed_removed=to_intervals(removed))
+            speaker=speaker, segments=interval_tuple(speech),
+            bleed_removed=interval_tuple(removed))
         logger.info("%s: %.1f s of speech in %d segments, %.1f s removed as bleed", speaker,
                     activity[speaker].talk_time_s, len(speech), intervals.total_duration_s(removed))
     return activity
@@ -118,12 +119,3 @@ def _fit(frames: np.ndarray, size: int) -> np.ndarray:
     """Pad or trim a frame mask to the VAD's frame count (Silero pads one more on exact fits)."""
     return np.pad(frames, (0, max(0, size - frames.size)))[:size]
 
-
-def to_intervals(spans: np.ndarray) -> tuple[Interval, ...]:
-    """(n, 2) seconds array to Interval tuples, rounded to the millisecond for stable reports."""
-    return tuple(Interval(start_s=round(float(s), 3), end_s=round(float(e), 3)) for s, e in spans)
-
-
-def to_array(spans: tuple[Interval, ...]) -> np.ndarray:
-    """Interval tuples to an (n, 2) seconds array for the feature math."""
-    return np.array([(span.start_s, span.end_s) for span in spans], dtype=np.float64).reshape(-1, 2)

@@ -1,7 +1,7 @@
 """Plain-Python orchestration of one call: the CLI, the tests and the Prefect flows all use it.
 
 Each stage is a function the flows can wrap as a task; ``analyze_call`` runs them in order:
-decode -> acoustics (activity, prosody, events, metrics) -> transcript -> coaching -> report.
+decode -> acoustics (activity, prosody, events, metrics) -> transcript -> judging -> report.
 """
 
 from __future__ import annotations
@@ -11,17 +11,18 @@ import functools
 import logging
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
-from pipeline import mono_call, report
+from pipeline import mono_call
 from pipeline.activity import detect_speech
-from pipeline.assess import assess
+from pipeline.assess import Assessment, assess
 from pipeline.backchannels import refine_with_words
+from pipeline.call_report import CallReport
 from pipeline.config import Config, TranscriptionConfig
 from pipeline.decode import decode_call
 from pipeline.events import find_events
 from pipeline.metrics import call_metrics, party_metrics, with_words_per_minute
 from pipeline.prosody import measure_prosody
+from pipeline.report import assemble_report
 from pipeline.rubric import Rubric, load_rubric
 from pipeline.types import (Acoustics, CallAudio, CallMetadata, Separation, Speaker,
                             SpeechActivity, Utterance)
@@ -86,11 +87,12 @@ def default_rubric() -> Rubric:
     return load_rubric()
 
 
-def coach(acoustics: Acoustics, transcript: tuple[Utterance, ...], metadata: CallMetadata, *,
-          config: Config, rubric: Rubric, duration_s: float) -> tuple[Acoustics, dict[str, Any]]:
-    """Refine events with words and compute every transcript-based section of the report."""
+def judge_call(acoustics: Acoustics, transcript: tuple[Utterance, ...], metadata: CallMetadata, *,
+               config: Config, rubric: Rubric,
+               duration_s: float) -> tuple[Acoustics, Assessment | None]:
+    """Refine events with words and assess the transcript (None without one)."""
     if not transcript:
-        return acoustics, {}
+        return acoustics, None
     acoustics = Acoustics(
         activity=acoustics.activity,
         prosody=acoustics.prosody,
@@ -101,22 +103,20 @@ def coach(acoustics: Acoustics, transcript: tuple[Utterance, ...], metadata: Cal
         separation=acoustics.separation,
     )
     assessment = assess(acoustics, transcript, metadata, rubric=rubric, duration_s=duration_s)
-    return acoustics, report.assessment_to_json(assessment, transcript)
+    return acoustics, assessment
 
 
-def build_report(audio: CallAudio, metadata: CallMetadata, acoustics: Acoustics,
-                 transcript: tuple[Utterance, ...], *, config: Config,
-                 rubric: Rubric | None = None) -> dict[str, Any]:
+def report_call(audio: CallAudio, metadata: CallMetadata, acoustics: Acoustics,
+                transcript: tuple[Utterance, ...], *, config: Config,
+                rubric: Rubric | None = None) -> CallReport:
     """The report of one call from its stage results (the rubric defaults to the packaged one)."""
     acoustics, transcript = _name_mono_parties(audio, acoustics, transcript, config)
-    acoustics, sections = coach(acoustics, transcript, metadata, config=config,
-                                rubric=rubric or default_rubric(), duration_s=audio.duration_s)
-    body = report.build_report(audio, metadata, acoustics, transcript, config=config,
-                               extra={**sections, **mono_call.report_section(acoustics.separation)})
-    if acoustics.separation is not None:
-        body["notes"].append(body["separation_details"]["note"])
-    return body
-
+    acoustics, assessment = judge_call(acoustics, transcript, metadata, config=config,
+                                       rubric=rubric or default_rubric(),
+                                       duration_s=audio.duration_s)
+    return assemble_report(audio, metadata, acoustics, transcript, config=config,
+                           assessment=assessment,
+                           separation=mono_call.report_section(acoustics.separation))
 
 def _name_mono_parties(audio: CallAudio, acoustics: Acoustics, transcript: tuple[Utterance, ...],
                        config: Config) -> tuple[Acoustics, tuple[Utterance, ...]]:
@@ -132,9 +132,11 @@ def _name_mono_parties(audio: CallAudio, acoustics: Acoustics, transcript: tuple
 
 
 def analyze_call(path: Path, metadata: CallMetadata, *, config: Config,
-                 transcriber=None, rubric: Rubric | None = None) -> dict[str, Any]:  # noqa: ANN001
-    """Decode, analyse, transcribe (when a transcriber is given) and report one call."""
-    audio = decode_call(path, config=config.decode)
+                 transcriber=None, rubric: Rubric | None = None,  # noqa: ANN001
+                 agent_channel: int | None = None) -> CallReport:
+    """Decode, analyse, transcribe (when a transcriber is given) and report one call;
+    ``agent_channel`` None takes the config's default."""
+    audio = decode_call(path, config=config.decode, agent_channel=agent_channel)
     acoustics = analyze_acoustics(audio, config)
     transcript = transcribe_call(audio, acoustics, transcriber) if transcriber else ()
-    return build_report(audio, metadata, acoustics, transcript, config=config, rubric=rubric)
+    return report_call(audio, metadata, acoustics, transcript, config=config, rubric=rubric)

@@ -14,14 +14,14 @@ import argparse
 import json
 import logging
 import os
-import re
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
 from pipeline import config as config_module
+from pipeline.call_files import call_id_from_name
 from pipeline.errors import CallcoachError, ConfigError, InvalidAudioError
-from pipeline.summary import format_summary
+from pipeline.summary import summarise_report
 from pipeline.types import CallMetadata
 
 logger = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     transcriber = None if args.no_transcript else get_transcriber(config.transcription, data_home())
     worst = EXIT_OK
     for path in args.calls:
-        metadata = CallMetadata(call_id=call_id_from_path(path), agent_id=args.agent_id,
+        metadata = CallMetadata(call_id=call_id_from_name(path.name), agent_id=args.agent_id,
                                 customer_name=args.customer_name)
         try:
             report = analyze_call(path, metadata, config=config, transcriber=transcriber)
@@ -119,21 +119,15 @@ def run_analyze(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             worst = max(worst, EXIT_BAD_INPUT)
             continue
-        print(format_summary(report))
+        print(summarise_report(report))
         if args.json:
-            _write_json(report, _json_target(args.json, path, many=len(args.calls) > 1))
+            _write_json(report.to_json(), _json_target(args.json, path, many=len(args.calls) > 1))
     return worst
 
 
 def data_home() -> Path:
     """The data directory: ``$CALLCOACH_HOME``, else ``./.callcoach`` (models, store, audio)."""
     return Path(os.environ.get("CALLCOACH_HOME") or ".callcoach").resolve()
-
-
-def call_id_from_path(path: Path) -> str:
-    """A readable id from the file name: the stem, with anything unusual replaced."""
-    stem = path.name.split(".")[0] or "call"
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", stem)[:64]
 
 
 def _json_target(out: Path, call: Path, *, many: bool) -> Path:

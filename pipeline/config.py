@@ -14,9 +14,12 @@ import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import ConfigError
+
+if TYPE_CHECKING:
+    from audio_features.raised import RaisedRules
 
 
 def setting(default: Any, doc: str, *, low: float | None = None, high: float | None = None,
@@ -140,6 +143,15 @@ class RaisedVoiceConfig(_Validated):
                                low=0.0, high=3.0)
     smooth_s: float = setting(0.8, "running-median window over loudness and pitch before the "
                               "thresholds", low=0.05, high=3.0)
+
+    def rules(self) -> RaisedRules:
+        """These thresholds as the rules ``audio_features.raised`` applies."""
+        from audio_features.raised import RaisedRules  # librosa loads only where audio is
+
+        return RaisedRules(min_delta_db=self.min_delta_db,
+                           min_delta_semitones=self.min_delta_semitones,
+                           min_duration_s=self.min_duration_s, max_gap_s=self.max_gap_s,
+                           smooth_s=self.smooth_s)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

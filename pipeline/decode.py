@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import struct
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -23,9 +24,12 @@ logger = logging.getLogger(__name__)
 # Silero VAD and Whisper both work on 16 kHz audio, so every call is analysed at that rate.
 ANALYSIS_RATE_HZ = 16000
 
-def decode_call(path: Path, *, config: DecodeConfig) -> CallAudio:
+def decode_call(path: Path, *, config: DecodeConfig, agent_channel: int | None = None) -> CallAudio:
     """Read ``path`` and return its channels resampled to ``ANALYSIS_RATE_HZ``: one per party,
     or one mixed channel (``CallAudio.is_mono``) whose parties are separated later.
+
+    ``agent_channel`` is a fact about this call (its metadata); None takes the config's
+    default, the channel a site's recorder gives the agent.
 
     Raises InvalidAudioError, with the fix in its message, for anything that is not a
     one- or two-channel audio recording callcoach can analyse.
@@ -41,7 +45,7 @@ def decode_call(path: Path, *, config: DecodeConfig) -> CallAudio:
         sample_rate_hz=ANALYSIS_RATE_HZ,
         source_sample_rate_hz=source_rate_hz,
         source_format=source_format,
-        agent_channel=config.agent_channel,
+        agent_channel=config.agent_channel if agent_channel is None else agent_channel,
     )
 
 
@@ -167,3 +171,63 @@ def _check_samples(samples: np.ndarray, *, path: Path, config: DecodeConfig) -> 
         raise InvalidAudioError(
             f"{path}: is longer than the {config.max_duration_s:.0f} s maximum; split the recording "
             "or raise decode.max_duration_s in the config")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AudioProbe:
+    channels: int
+    duration_s: float
+
+
+def probe_audio(path: Path) -> AudioProbe:
+    """Channels and duration of the first audio stream, from the container (no full decode),
+    so an upload is checked before it is accepted."""
+    try:
+        with av.open(str(path)) as container:
+            stream = next((s for s in container.streams if s.type == "audio"), None)
+            if stream is None:
+                raise InvalidAudioError("the file holds no audio stream")
+            channels = stream.codec_context.channels
+            duration_s = wav_header_duration_s(path) or \
+                declared_duration_s(container, stream) or 0.0
+    except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidAudioError("the file cannot be read as audio; upload a wav, flac, ogg/opus, "
+                                "mp3 or m4a recording") from exc
+    return AudioProbe(channels=channels, duration_s=duration_s)
+
+
+SEEK_MARGIN_S = 1.0  # decode from this far before the clip: codecs need a little pre-roll
+
+
+def decode_window(audio_path: Path, *, start_s: float, end_s: float) -> tuple[np.ndarray, int]:
+    """A recording's samples from ``start_s`` to ``end_s``, (2, n) float32 at the file's own
+    rate. The container is seeked to just before the start and only the stretch is decoded,
+    so a clip costs the same from a five-minute call as from a four-hour one."""
+    with av.open(str(audio_path), metadata_errors="ignore") as container:
+        stream = container.streams.audio[0]
+        rate_hz = stream.codec_context.sample_rate
+        if start_s > SEEK_MARGIN_S and stream.time_base is not None:
+            container.seek(int((start_s - SEEK_MARGIN_S) / stream.time_base),
+                           stream=stream)
+        pieces, first_s = _decode_until(container, stream, rate_hz=rate_hz, end_s=end_s)
+    decoded = np.concatenate(pieces, axis=1) if pieces else np.zeros((2, 0), np.float32)
+    first = max(0, int(round((start_s - first_s) * rate_hz)))
+    last = max(first, int(round((end_s - first_s) * rate_hz)))
+    return np.ascontiguousarray(decoded[:, first:last], dtype=np.float32), rate_hz
+
+
+def _decode_until(container, stream, *, rate_hz: int, end_s: float):
+    """Planar stereo pieces from the current position until ``end_s``, and the time of the
+    first one (0 where the stream does not say)."""
+    resampler = av.AudioResampler(format="fltp", layout="stereo", rate=rate_hz)
+    pieces: list[np.ndarray] = []
+    first_s: float | None = None
+    for frame in container.decode(stream):
+        if first_s is None:
+            first_s = float(frame.time) if frame.time is not None else 0.0
+        frame.pts = None  # the samples are counted from the first frame on
+        pieces += [out.to_ndarray() for out in resampler.resample(frame)]
+        if first_s + sum(piece.shape[1] for piece in pieces) / rate_hz >= end_s:
+            break
+    pieces += [out.to_ndarray() for out in resampler.resample(None)]
+    return pieces, first_s or 0.0

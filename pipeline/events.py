@@ -12,10 +12,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from audio_features import binarize, raised, turns
-from pipeline.activity import to_array
+from audio_features import raised, turns
 from pipeline.config import Config
-from pipeline.prosody import region_rules
 from pipeline.types import Event, EventType, ProsodyTrack, Speaker, SpeechActivity
 
 logger = logging.getLogger(__name__)
@@ -74,7 +72,7 @@ def floor_turns(activity: dict[Speaker, SpeechActivity], *, max_pause_s: float) 
     "Mm-hmm" followed by a breath and a full sentence is one bid for the floor, not a
     backchannel; VAD runs alone would split it.
     """
-    agent, customer = (to_array(activity[speaker].segments) for speaker in PARTIES)
+    agent, customer = (activity[speaker].spans for speaker in PARTIES)
     return [turns.merge_floor_pauses(agent, customer, max_pause_s=max_pause_s),
             turns.merge_floor_pauses(customer, agent, max_pause_s=max_pause_s)]
 
@@ -91,12 +89,10 @@ def raised_voice_events(track: ProsodyTrack, activity: SpeechActivity, *,
                         config: Config) -> list[Event]:
     if not np.isfinite(track.baseline_loudness_dbfs) or not np.isfinite(track.baseline_f0_hz):
         return []
-    speech_mask = binarize.intervals_to_mask(to_array(activity.segments), hop_s=track.hop_s,
-                                             n_frames=track.loudness_dbfs.size)
     regions = raised.raised_regions(
-        track.loudness_dbfs, track.f0_hz, hop_s=track.hop_s, speech_mask=speech_mask,
+        track.loudness_dbfs, track.f0_hz, hop_s=track.hop_s, speech_mask=track.speech_mask,
         baseline_loudness_dbfs=track.baseline_loudness_dbfs, baseline_f0_hz=track.baseline_f0_hz,
-        **region_rules(config.raised_voice))
+        rules=config.raised_voice.rules())
     return [_event(EventType.RAISED_VOICE, track.speaker, region.start_s, region.end_s, {
         "delta_db": round(float(region.delta_db), 1),
         "delta_semitones": round(float(region.delta_semitones), 1),
@@ -118,7 +114,7 @@ def silences_between_speech(activity: dict[Speaker, SpeechActivity], *,
     Silence before the first and after the last speech is ringing, recorder lead-in or the
     line after hang-up: nobody kept anyone waiting there.
     """
-    agent, customer = (to_array(activity[speaker].segments) for speaker in PARTIES)
+    agent, customer = (activity[speaker].spans for speaker in PARTIES)
     both = np.concatenate([agent, customer])
     if both.size == 0:
         return np.zeros((0, 2))

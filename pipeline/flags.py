@@ -17,26 +17,15 @@ comes first.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from pipeline.call_report import Severity
 from pipeline.scoring import Scores, agent_events, check_met
 from pipeline.sentiment import SentimentTrajectory, Verdict
 from pipeline.types import CheckResult, Event, EventType, Speaker
 
-
 SUSTAINED_RAISED_S = 3.0  # one raised stretch this long is as serious as two
-
-
-class Severity(enum.StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-
-    @property
-    def weight(self) -> float:
-        return {"low": 1.0, "medium": 4.0, "high": 10.0}[self.value]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

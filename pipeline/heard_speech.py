@@ -16,20 +16,19 @@ from __future__ import annotations
 import numpy as np
 
 from audio_features import intervals
-from pipeline.activity import to_array, to_intervals
-from pipeline.types import Interval
+from pipeline.types import Interval, interval_array, interval_tuple
 
 
 def heard_speech(own: tuple[Interval, ...], other: tuple[Interval, ...], *, bridge_gap_s: float,
                  pad_s: float) -> tuple[Interval, ...]:
     """``own`` speech with pauses up to ``bridge_gap_s`` bridged and ``pad_s`` added at each
     end, the additions kept only where ``other`` does not speak."""
-    spans = to_array(own)
+    spans = interval_array(own)
     if len(spans) == 0:
         return ()
     widened = intervals.merge_close(spans, max_gap_s=bridge_gap_s)
     widened = intervals.merge_close(
         np.column_stack([np.maximum(widened[:, 0] - pad_s, 0.0), widened[:, 1] + pad_s]),
         max_gap_s=0.0)
-    added = intervals.subtract(widened, to_array(other))
-    return to_intervals(intervals.union(spans, added))
+    added = intervals.subtract(widened, interval_array(other))
+    return interval_tuple(intervals.union(spans, added))

@@ -7,7 +7,6 @@ import dataclasses
 import numpy as np
 
 from audio_features import intervals, turns
-from pipeline.activity import to_array
 from pipeline.config import TurnConfig
 from pipeline.events import PARTIES, silences_between_speech
 from pipeline.types import CallMetrics, PartyMetrics, Speaker, SpeechActivity, Utterance
@@ -16,7 +15,7 @@ from pipeline.types import CallMetrics, PartyMetrics, Speaker, SpeechActivity, U
 def party_metrics(activity: dict[Speaker, SpeechActivity], *,
                   config: TurnConfig) -> dict[Speaker, PartyMetrics]:
     """Talk time and share, overlap, longest monologue and median response latency per party."""
-    spans = {speaker: to_array(activity[speaker].segments) for speaker in PARTIES}
+    spans = {speaker: activity[speaker].spans for speaker in PARTIES}
     total_talk_s = sum(intervals.total_duration_s(spans[speaker]) for speaker in PARTIES)
     overlap_s = intervals.total_duration_s(intervals.intersect(*spans.values()))
     metrics = {}

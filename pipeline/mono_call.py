@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from audio_features import binarize, intervals
-from pipeline.activity import to_array, to_intervals
 from pipeline.config import Config
 from pipeline.party_naming import agent_voice_from_words
 from pipeline.separation import FRAME_S, separate_voices, voice_intervals
-from pipeline.types import CallAudio, Interval, Separation, Speaker, SpeechActivity, Utterance
+from pipeline.types import (CallAudio, Interval, Separation, Speaker, SpeechActivity, Utterance,
+                            interval_tuple)
 
 METHOD = "mono-diarized"
 # Words closer together than this stay in one utterance, as on stereo transcripts.
@@ -31,12 +31,12 @@ def separate_parties(audio: CallAudio, config: Config
     """Each party's speech on a mono call, and how it was separated."""
     masks = separate_voices(audio.channel(Speaker.AGENT), config=config.separation,
                             activity=config.activity)
-    first, second = (to_intervals(spans) for spans in voice_intervals(masks))
+    first, second = (interval_tuple(spans) for spans in voice_intervals(masks))
     choice = config.separation.agent_speaker
     agent, customer = (second, first) if choice == "second" else (first, second)
     overlap = binarize.runs_to_intervals(binarize.mask_to_runs(masks.overlap), hop_s=FRAME_S)
     separation = Separation(method=METHOD, confidence=round(masks.confidence, 3),
-                            overlap=to_intervals(overlap),
+                            overlap=interval_tuple(overlap),
                             agent_named_by="first_speaker" if choice == "auto" else "setting")
     return party_activity(agent, customer), separation
 
@@ -55,8 +55,8 @@ def swapped(activity: dict[Speaker, SpeechActivity]) -> dict[Speaker, SpeechActi
 
 def anybody_speaking(activity: dict[Speaker, SpeechActivity]) -> tuple[Interval, ...]:
     """Where either party speaks: what Whisper hears of a mono call."""
-    return to_intervals(intervals.union(to_array(activity[Speaker.AGENT].segments),
-                                        to_array(activity[Speaker.CUSTOMER].segments)))
+    return interval_tuple(intervals.union(activity[Speaker.AGENT].spans,
+                                        activity[Speaker.CUSTOMER].spans))
 
 
 def attribute_words(transcript: tuple[Utterance, ...], activity: dict[Speaker, SpeechActivity]
@@ -68,7 +68,7 @@ def attribute_words(transcript: tuple[Utterance, ...], activity: dict[Speaker, S
     party's speech.
     """
     words = [word for utterance in transcript for word in utterance.words]
-    spans = {speaker: to_array(activity[speaker].segments) for speaker in Speaker}
+    spans = {speaker: activity[speaker].spans for speaker in Speaker}
     owners: list[Speaker] = []
     for word in words:
         middle_s = (word.start_s + word.end_s) / 2

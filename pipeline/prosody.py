@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from audio_features import binarize, loudness, pitch, raised
-from pipeline.activity import to_array
 from pipeline.config import ProsodyConfig, RaisedVoiceConfig
 from pipeline.types import CallAudio, ProsodyTrack, SpeechActivity, read_only
 
@@ -20,7 +19,7 @@ def measure_prosody(audio: CallAudio, activity: SpeechActivity, *, config: Proso
     anywhere else it would measure the other party's leakage or line noise.
     """
     samples = audio.channel(activity.speaker)
-    speech = to_array(activity.segments)
+    speech = activity.spans
     level_dbfs = loudness.loudness_dbfs(samples, sample_rate_hz=audio.sample_rate_hz,
                                         frame_s=config.frame_s, hop_s=config.hop_s)
     f0_hz = pitch.f0_hz(samples, sample_rate_hz=audio.sample_rate_hz, frame_s=config.frame_s,
@@ -31,20 +30,15 @@ def measure_prosody(audio: CallAudio, activity: SpeechActivity, *, config: Proso
     speech_mask = binarize.intervals_to_mask(speech, hop_s=config.hop_s, n_frames=level_dbfs.size)
     baseline_dbfs, baseline_f0_hz = raised.calm_baseline(
         level_dbfs, f0_hz, speech_mask=speech_mask, percentile=config.baseline_percentile,
-        hop_s=config.hop_s, **region_rules(raised_voice))
+        hop_s=config.hop_s, rules=raised_voice.rules())
     logger.debug("%s baseline: %.1f dBFS, %.0f Hz", activity.speaker, baseline_dbfs, baseline_f0_hz)
     return ProsodyTrack(
         speaker=activity.speaker,
         hop_s=config.hop_s,
         loudness_dbfs=read_only(level_dbfs),
         f0_hz=read_only(f0_hz),
+        speech_mask=read_only(speech_mask),
         baseline_loudness_dbfs=float(baseline_dbfs),
         baseline_f0_hz=float(baseline_f0_hz),
     )
 
-
-def region_rules(config: RaisedVoiceConfig) -> dict[str, float]:
-    """The raised-voice thresholds as keyword arguments of ``audio_features.raised``."""
-    return {"min_delta_db": config.min_delta_db, "min_delta_semitones": config.min_delta_semitones,
-            "min_duration_s": config.min_duration_s, "max_gap_s": config.max_gap_s,
-            "smooth_s": config.smooth_s}

@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
+from pipeline.spoken_numbers import digit_runs
+from pipeline.spoken_spans import date_span, domain_end, local_part_start, spelled_code_span
 from pipeline.types import Speaker, Utterance, Word
 
 logger = logging.getLogger(__name__)
@@ -91,193 +93,12 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-# Spoken numbers -------------------------------------------------------------------------------
-
-_UNITS = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine".split())}
-_UNITS.update({"oh": "0", "o": "0", "nought": "0"})
-_TEENS = {w: str(10 + i) for i, w in enumerate(
-    "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split())}
-_TENS = {w: str(20 + 10 * i) for i, w in enumerate(
-    "twenty thirty forty fifty sixty seventy eighty ninety".split())}
-_REPEATS = {"double": "2", "triple": "3"}
-_DIGIT_TOKEN = re.compile(r"\+?\d+(?:-\d+)*|\d+(?:\.\d+){2,}")  # one dot is a decimal
-_Item = tuple[str, str]  # (kind, value): digits, unit, teen, tens, repeat, hundred, sep, and
-
-
-def _number_items(norm: str) -> list[_Item] | None:
-    """The number words in one token ("forty-five" is tens 40, unit 5); None if it is not one."""
-    if _DIGIT_TOKEN.fullmatch(norm):
-        return [("digits", re.sub(r"\D", "", norm))]
-    items: list[_Item] = []
-    for part in norm.split("-"):
-        for kind, table in (("unit", _UNITS), ("teen", _TEENS), ("tens", _TENS), ("repeat", _REPEATS)):
-            if part in table:
-                items.append((kind, table[part]))
-                break
-        else:
-            if part not in ("hundred", "and", "dash", "hyphen", ""):
-                return None
-            items.append(("hundred" if part == "hundred" else "and" if part == "and" else "sep", ""))
-    return items
-
-
-def _after_hundred(items: Sequence[_Item], i: int) -> tuple[str, int]:
-    """The two digits that follow "hundred" at ``i`` ("and twelve" is 12) and the last index used."""
-    j = i + 1
-    has_and = j < len(items) and items[j][0] == "and"
-    j += has_and
-    kind, value = items[j] if j < len(items) else ("", "")
-    if kind == "tens" and j + 1 < len(items) and items[j + 1][0] == "unit" and items[j + 1][1] != "0":
-        return str(int(value) + int(items[j + 1][1])), j + 1
-    if kind in ("tens", "teen"):
-        return value, j
-    if kind == "unit" and has_and:
-        return "0" + value, j
-    return "00", i
-
-
-def _to_digits(items: Sequence[_Item]) -> str:
-    """Digits of a run of number words: "double five" is 55, "nineteen eighty five" is 1985."""
-    out: list[str] = []
-    i = 0
-    while i < len(items):
-        kind, value = items[i]
-        after = items[i + 1] if i + 1 < len(items) else ("", "")
-        if kind in ("digits", "unit", "teen"):
-            out.append(value)
-        elif kind == "tens" and after[0] == "unit" and after[1] != "0":
-            out.append(str(int(value) + int(after[1])))
-            i += 1
-        elif kind == "tens":
-            out.append(value)
-        elif kind == "repeat" and after[0] == "unit":
-            out.append(after[1] * int(value))
-            i += 1
-        elif kind == "hundred" and out and items[i - 1][0] in ("unit", "teen", "tens"):
-            rest, i = _after_hundred(items, i)
-            out[-1] += rest
-        i += 1
-    return "".join(out)
-
-
-def digit_runs(norms: Sequence[str]) -> list[tuple[int, int, str]]:
-    """Runs of consecutive number tokens as (first index, last index, digits)."""
-    runs: list[tuple[int, int, str]] = []
-    current: list[tuple[int, list[_Item]]] = []
-
-    def flush() -> None:
-        while current and all(k in ("sep", "and") for k, _ in current[-1][1]):
-            current.pop()
-        while current and all(k in ("sep", "and") for k, _ in current[0][1]):
-            current.pop(0)
-        digits = _to_digits([item for _, items in current for item in items])
-        if digits:
-            runs.append((current[0][0], current[-1][0], digits))
-        current.clear()
-
-    for i, norm in enumerate(norms):
-        items = _number_items(norm)
-        if items and items[0][0] == "and" and not (current and current[-1][1][-1][0] == "hundred"):
-            items = None  # "and" only joins "five hundred and twelve"
-        if items is None:
-            flush()
-        else:
-            current.append((i, items))
-    flush()
-    return runs
-
-
 def normalise_spoken_numbers(text: str) -> str:
     """``text`` with spoken numbers as digits: "four five three two" becomes "4532"."""
     tokens = _text_tokens(text)
     for first, last, digits in reversed(digit_runs([t.norm for t in tokens])):
         text = text[:tokens[first].char_start] + digits + text[tokens[last].char_end:]
     return text
-
-
-# Spoken e-mail addresses, dates and postcodes -------------------------------------------------
-
-_TLDS = {"com", "net", "org", "co", "uk", "io", "edu", "gov", "us", "ca", "au", "de", "fr", "ie",
-         "nz", "info", "biz", "me"}
-_LABEL = re.compile(r"[a-z0-9-]+")
-_LOCAL = re.compile(r"[a-z0-9][a-z0-9._+-]*")
-_STOP = {"is", "was", "my", "email", "e-mail", "address", "it's", "its", "it", "the", "me", "to",
-         "at", "on", "send", "and", "or", "so", "that", "sure", "yes", "yeah", "okay", "ok", "um",
-         "uh", "a", "i", "that's", "of", "in", "call", "you"}
-_CONNECTORS = {"dot", "underscore", "dash", "hyphen", ".", "_", "-"}
-_MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
-           "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
-           "sep", "sept", "oct", "nov", "dec"}
-_ORDINAL = re.compile(r"\d{1,2}(st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth"
-                      r"|ninth|tenth|eleventh|twelfth|\w+teenth|twentieth|thirtieth"
-                      r"|(twenty|thirty)-?(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)")
-_WRITTEN_DATE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}")
-_FILLER = {"is", "was", "it's", "its", "on", "in", "my", "date", "of", "the", "um", "uh", "er",
-           "yeah", "sure", "it", "that's", "code", "postcode", "zip", "please"}
-
-
-def _domain_end(norms: Sequence[str], i: int) -> int | None:
-    """Last token of a domain starting at ``i`` ("gmail dot com", "gmail.com"), if one does."""
-    if i >= len(norms) or norms[i] in _STOP:
-        return None
-    if re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", norms[i]):
-        return i if norms[i].rsplit(".", 1)[1] in _TLDS else None
-    j = i
-    while j + 2 < len(norms) and norms[j + 1] in ("dot", ".") and _LABEL.fullmatch(norms[j + 2]):
-        j += 2
-    return j if j > i and _LABEL.fullmatch(norms[i]) and norms[j] in _TLDS else None
-
-
-def _local_part_start(norms: Sequence[str], i: int) -> int | None:
-    """First token of the name before "at": "john dot smith", "j smith", "john smith"."""
-    def word(k: int) -> bool:
-        return k >= 0 and bool(_LOCAL.fullmatch(norms[k])) and norms[k] not in _STOP
-
-    if not word(i):
-        return None
-    start = i
-    while start >= 2 and norms[start - 1] in _CONNECTORS and word(start - 2):
-        start -= 2
-    extra_words = 0  # one more plain word ("john smith"), any number of spelled letters
-    while word(start - 1) and (len(norms[start - 1]) == 1 or extra_words < 1):
-        extra_words += len(norms[start - 1]) > 1
-        start -= 1
-    return start
-
-
-def _date_span(norms: Sequence[str], i: int) -> tuple[int, int] | None:
-    """A spoken date starting at ``i`` ("the third of march nineteen eighty five")."""
-    while i < len(norms) and norms[i] in _FILLER:
-        i += 1
-    first, last, strong, numbers = i, None, False, 0
-    while i < len(norms) and i - first < 10:
-        norm = norms[i]
-        if norm in _MONTHS or _ORDINAL.fullmatch(norm) or _WRITTEN_DATE.fullmatch(norm):
-            strong, last = True, i
-        elif _number_items(norm) and _to_digits(_number_items(norm) or []):
-            numbers, last = numbers + 1, i
-        elif norm not in ("of", "the", "slash", "-", "/"):
-            break
-        i += 1
-    return (first, last) if last is not None and (strong or numbers >= 3) else None
-
-
-def _spelled_code_span(norms: Sequence[str], i: int) -> tuple[int, int] | None:
-    """A postcode read out in letters and digits after ``i`` ("s w one a one a a")."""
-    while i < len(norms) and norms[i] in _FILLER:
-        i += 1
-    first, chars = i, ""
-    while i < len(norms) and len(chars) < 8:
-        norm, items = norms[i], _number_items(norms[i])
-        if re.fullmatch(r"[a-z]|[a-z0-9]{2,4}", norm) and (len(norm) == 1 or re.search(r"\d", norm)):
-            chars += norm
-        elif items and _to_digits(items):
-            chars += _to_digits(items)
-        else:
-            break
-        i += 1
-    has_both = any(c.isdigit() for c in chars) and any(c.isalpha() for c in chars)
-    return (first, i - 1) if has_both and 5 <= len(chars) <= 8 else None
 
 
 def classify_digits(digits: str, *, context: str) -> RedactionKind | None:
@@ -321,10 +142,10 @@ def _find_emails(tokens: Sequence[_Token]) -> list[_Span]:
     norms = [t.norm for t in tokens]
     spans = [(i, i, RedactionKind.EMAIL) for i, n in enumerate(norms) if _WRITTEN_EMAIL.fullmatch(n)]
     for at in (i for i, n in enumerate(norms) if n in ("at", "@")):
-        domain_end = _domain_end(norms, at + 1)
-        local_start = _local_part_start(norms, at - 1)
-        if domain_end is not None and local_start is not None:
-            spans.append((local_start, domain_end, RedactionKind.EMAIL))
+        domain_last = domain_end(norms, at + 1)
+        local_start = local_part_start(norms, at - 1)
+        if domain_last is not None and local_start is not None:
+            spans.append((local_start, domain_last, RedactionKind.EMAIL))
     return spans
 
 
@@ -341,7 +162,7 @@ def _find_dates_of_birth(tokens: Sequence[_Token], context_of: Callable[[int], s
     norms = [t.norm for t in tokens]
     spans = []
     for keyword in _after_keywords(tokens, _DOB_KEYWORDS, context_of):
-        found = _date_span(norms, keyword + 1)
+        found = date_span(norms, keyword + 1)
         if found is not None:
             spans.append((*found, RedactionKind.DATE_OF_BIRTH))
     return spans
@@ -354,7 +175,7 @@ def _find_postcodes(tokens: Sequence[_Token], context_of: Callable[[int], str]) 
         if _UK_OUTWARD.fullmatch(norm) and i + 1 < len(norms) and _UK_INWARD.fullmatch(norms[i + 1]):
             spans.append((i, i + 1, RedactionKind.POSTCODE))
     for keyword in _after_keywords(tokens, _CONTEXT_KEYWORDS[RedactionKind.POSTCODE], context_of):
-        found = _spelled_code_span(norms, keyword + 1)
+        found = spelled_code_span(norms, keyword + 1)
         if found is not None:
             spans.append((*found, RedactionKind.POSTCODE))
     return spans

@@ -1,7 +1,7 @@
-"""The per-call report: the stage results turned into the JSON contract of DESIGN.md.
+"""Building the per-call report: the stage results turned, once, into a :class:`CallReport`.
 
-``schema_version`` changes only when a field changes meaning or disappears; new fields may be
-added within a version. Times are seconds from the start of the call, rounded to the ms.
+Floats are rounded here (times to the ms), so the typed report is already what the store saves
+and the API sends; see :mod:`pipeline.call_report` for the contract and its versions.
 """
 
 from __future__ import annotations
@@ -15,6 +15,22 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from pipeline.assess import Assessment
+from pipeline.call_report import (
+    SCHEMA_VERSION,
+    CallReport,
+    CheckEvidence,
+    CheckOutcome,
+    CoachingNote,
+    ConfigEcho,
+    RedactedSpan,
+    ReportEvent,
+    ReportFlag,
+    ReportScores,
+    RubricEcho,
+    TranscriptTurn,
+    TranscriptWord,
+)
+from pipeline.check_meanings import CHECK_MEANINGS
 from pipeline.coaching import CoachingItem
 from pipeline.config import Config
 from pipeline.redaction import mask_text
@@ -29,95 +45,101 @@ from pipeline.types import (
     Word,
 )
 
-SCHEMA_VERSION = 1
 
-
-def build_report(audio: CallAudio, metadata: CallMetadata, acoustics: Acoustics,
-                 transcript: tuple[Utterance, ...], *, config: Config,
-                 extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The JSON-ready report of one call. ``extra`` adds the transcript-based sections."""
+def assemble_report(audio: CallAudio, metadata: CallMetadata, acoustics: Acoustics,
+                    transcript: tuple[Utterance, ...], *, config: Config,
+                    assessment: Assessment | None = None,
+                    separation: Mapping[str, Any] | None = None) -> CallReport:
+    """The report of one call; the transcript-based sections come from ``assessment``, how
+    the parties were told apart from ``separation`` (``mono_call.report_section``)."""
     has_speech = any(acoustics.activity[speaker].segments for speaker in Speaker)
-    body: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "call_id": metadata.call_id,
-        "agent_id": metadata.agent_id,
-        "agent_name": metadata.agent_name,
-        "team": metadata.team,
-        "customer_name": metadata.customer_name,
-        "started_at": metadata.started_at,
-        "duration_s": round(audio.duration_s, 3),
-        "channels": {"agent": audio.channel_index(Speaker.AGENT),
-                     "customer": audio.channel_index(Speaker.CUSTOMER)},
-        "source": {"format": audio.source_format, "sample_rate_hz": audio.source_sample_rate_hz},
-        "speech_found": has_speech,
-        "notes": [] if has_speech else ["no speech: neither channel contains speech"],
-        "transcript": transcript_to_json(transcript),
-        "events": [event_to_json(event) for event in acoustics.events],
-        "activity": activity_to_json(acoustics),
-        "checks": {},
-        "metrics": metrics_to_json(acoustics),
-        "scores": {"overall": None},
-        "flags": [],
-        "coaching": [],
-        "config": {**config.to_dict(), "digest": config.digest},
-        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "generator": {"name": "callcoach", "version": _package_version()},
-    }
-    body.update(extra or {})
-    return body
+    separation = dict(separation or {})
+    details = separation.get("separation_details")
+    notes = (() if has_speech else ("no speech: neither channel contains speech",)) + \
+        ((details["note"],) if details else ())
+    return CallReport(
+        schema_version=SCHEMA_VERSION,
+        call_id=metadata.call_id,
+        agent_id=metadata.agent_id,
+        agent_name=metadata.agent_name,
+        team=metadata.team,
+        customer_name=metadata.customer_name,
+        started_at=metadata.started_at,
+        duration_s=round(audio.duration_s, 3),
+        channels={"agent": audio.channel_index(Speaker.AGENT),
+                  "customer": audio.channel_index(Speaker.CUSTOMER)},
+        source={"format": audio.source_format, "sample_rate_hz": audio.source_sample_rate_hz},
+        speech_found=has_speech,
+        notes=notes,
+        transcript=transcript_turns(transcript, assessment),
+        events=tuple(report_event(event) for event in acoustics.events),
+        activity=activity_section(acoustics),
+        metrics=metrics_section(acoustics),
+        config=ConfigEcho(**config.to_dict(), digest=config.digest),
+        generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        generator={"name": "callcoach", "version": _package_version()},
+        **separation,
+        **(assessment_sections(assessment) if assessment is not None else {}),
+    )
 
 
-def transcript_to_json(transcript: tuple[Utterance, ...]) -> list[dict[str, Any]]:
-    return [{
-        "speaker": utterance.speaker.value,
-        "start": _t(utterance.start_s),
-        "end": _t(utterance.end_s),
-        "text": utterance.text,
-        "words": [{"word": word.word, "start": _t(word.start_s), "end": _t(word.end_s),
-                   "probability": round(word.probability, 3)} for word in utterance.words],
-    } for utterance in transcript]
+def transcript_turns(transcript: tuple[Utterance, ...],
+                     assessment: Assessment | None = None) -> tuple[TranscriptTurn, ...]:
+    """The transcript; with an assessment, each turn's sentiment and its masked text."""
+    sentiment = assessment.sentiment if assessment is not None else (None,) * len(transcript)
+    return tuple(TranscriptTurn(
+        speaker=utterance.speaker.value, start=_t(utterance.start_s), end=_t(utterance.end_s),
+        text=utterance.text,
+        words=tuple(TranscriptWord(word=w.word, start=_t(w.start_s), end=_t(w.end_s),
+                             probability=round(w.probability, 3)) for w in utterance.words),
+        sentiment=None if scored is None else round(scored.compound, 3),
+        text_masked=_masked_text(utterance, assessment),
+    ) for utterance, scored in zip(transcript, sentiment, strict=True))
 
 
-def assessment_to_json(assessment: Assessment, transcript: tuple[Utterance, ...]) -> dict[str, Any]:
+def _masked_text(utterance: Utterance, assessment: Assessment | None) -> str | None:
+    if assessment is None:
+        return None
+    within = tuple(r for r in assessment.redactions
+                   if r.start_s < utterance.end_s and utterance.start_s < r.end_s)
+    masked = mask_text(utterance.text, within)
+    return masked if masked != utterance.text else None
+
+
+def assessment_sections(assessment: Assessment) -> dict[str, Any]:
     """The transcript-based sections: checks, sentiment, redactions, scores, flags, coaching."""
-    rows = transcript_to_json(transcript)
-    for row, scored, utterance in zip(rows, assessment.sentiment, transcript):
-        row["sentiment"] = round(scored.compound, 3)
-        masked = mask_text(utterance.text, _redactions_within(assessment, utterance))
-        if masked != utterance.text:
-            row["text_masked"] = masked
     return {
-        "transcript": rows,
-        "checks": {check_id: check_to_json(result) for check_id, result in assessment.checks.items()},
+        "checks": {check_id: check_outcome(result)
+                   for check_id, result in assessment.checks.items()},
         "sentiment": {"customer": _plain(assessment.trajectory)},
-        "redactions": [{"id": f"pii-{index}", "kind": str(r.kind), "speaker": _speaker(r.speaker),
-                        "start": _t(r.start_s), "end": _t(r.end_s)}
-                       for index, r in enumerate(assessment.redactions, start=1)],
-        "scores": {"overall": assessment.scores.overall, "skills": dict(assessment.scores.skills),
-                   "details": {skill: _plain(detail)
-                               for skill, detail in assessment.scores.details.items()}},
-        "flags": [_plain(flag) for flag in assessment.flags],
+        "redactions": tuple(RedactedSpan(id=f"pii-{index}", kind=str(r.kind),
+                                         speaker=_speaker(r.speaker), start=_t(r.start_s),
+                                         end=_t(r.end_s))
+                            for index, r in enumerate(assessment.redactions, start=1)),
+        "scores": ReportScores(
+            overall=assessment.scores.overall, skills=dict(assessment.scores.skills),
+            details={skill: _plain(detail) for skill, detail in assessment.scores.details.items()}),
+        "flags": tuple(ReportFlag(**_plain(flag)) for flag in assessment.flags),
         "review_priority": assessment.review_priority,
-        "coaching": [coaching_to_json(item) for item in assessment.coaching],
-        "rubric": {"version": assessment.rubric.version, "digest": assessment.rubric.digest},
+        "coaching": tuple(coaching_note(item) for item in assessment.coaching),
+        "rubric": RubricEcho(version=assessment.rubric.version, digest=assessment.rubric.digest),
     }
 
 
-def check_to_json(result: CheckResult) -> dict[str, Any]:
-    return {"met": result.met, "confidence": result.confidence, "evidence": [
-        {"speaker": e.speaker.value, "start": _t(e.start_s), "end": _t(e.end_s), "text": e.text}
-        for e in result.evidence]}
+def check_outcome(result: CheckResult) -> CheckOutcome:
+    meaning = CHECK_MEANINGS.get(result.check_id)
+    return CheckOutcome(
+        met=result.met, confidence=result.confidence,
+        evidence=tuple(CheckEvidence(speaker=e.speaker.value, start=_t(e.start_s),
+                                     end=_t(e.end_s), text=e.text) for e in result.evidence),
+        skill=meaning.skill if meaning else None, polarity=meaning.polarity if meaning else None)
 
 
-def coaching_to_json(item: CoachingItem) -> dict[str, Any]:
-    return {"skill": item.skill, "kind": item.kind, "message": item.message,
-            "evidence": list(item.evidence),
-            "start": _t(item.start_s) if item.start_s is not None else None, "quote": item.quote}
-
-
-def _redactions_within(assessment: Assessment, utterance: Utterance) -> tuple:
-    return tuple(r for r in assessment.redactions
-                 if r.start_s < utterance.end_s and utterance.start_s < r.end_s)
+def coaching_note(item: CoachingItem) -> CoachingNote:
+    return CoachingNote(skill=item.skill, kind=item.kind, message=item.message,
+                        evidence=item.evidence,
+                        start=_t(item.start_s) if item.start_s is not None else None,
+                        quote=item.quote)
 
 
 def _plain(value: Any) -> Any:
@@ -139,27 +161,21 @@ def _speaker(speaker: Speaker | None) -> str | None:
     return speaker.value if speaker else None
 
 
-def transcript_from_json(rows: list[dict[str, Any]]) -> tuple[Utterance, ...]:
-    """The inverse of :func:`transcript_to_json` (used to cache transcripts)."""
+def transcript_from_turns(turns: tuple[TranscriptTurn, ...]) -> tuple[Utterance, ...]:
+    """The stage values back from report turns (the flows cache transcripts as turns)."""
     return tuple(Utterance(
-        speaker=Speaker(row["speaker"]), start_s=row["start"], end_s=row["end"], text=row["text"],
-        words=tuple(Word(word=w["word"], start_s=w["start"], end_s=w["end"],
-                         probability=w["probability"]) for w in row["words"]),
-    ) for row in rows)
+        speaker=Speaker(turn.speaker), start_s=turn.start, end_s=turn.end, text=turn.text,
+        words=tuple(Word(word=w.word, start_s=w.start, end_s=w.end, probability=w.probability)
+                    for w in turn.words),
+    ) for turn in turns)
 
 
-def event_to_json(event: Event) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "type": event.type.value,
-        "speaker": event.speaker.value if event.speaker else None,
-        "start": _t(event.start_s),
-        "end": _t(event.end_s),
-        "details": dict(event.details),
-    }
+def report_event(event: Event) -> ReportEvent:
+    return ReportEvent(id=event.id, type=event.type.value, speaker=_speaker(event.speaker),
+                       start=_t(event.start_s), end=_t(event.end_s), details=dict(event.details))
 
 
-def activity_to_json(acoustics: Acoustics) -> dict[str, Any]:
+def activity_section(acoustics: Acoustics) -> dict[str, Any]:
     """Speech segments per party, what the bleed guard removed, and the prosody baselines."""
     out = {}
     for speaker in Speaker:
@@ -173,7 +189,7 @@ def activity_to_json(acoustics: Acoustics) -> dict[str, Any]:
     return out
 
 
-def metrics_to_json(acoustics: Acoustics) -> dict[str, Any]:
+def metrics_section(acoustics: Acoustics) -> dict[str, dict[str, Any]]:
     parties = {speaker.value: dataclasses.asdict(acoustics.party_metrics[speaker])
                for speaker in Speaker}
     return {**parties, "call": dataclasses.asdict(acoustics.call_metrics)}

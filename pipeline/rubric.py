@@ -24,16 +24,11 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from pipeline.check_heads import CheckHeads, heads_path, load_heads
+from pipeline.check_meanings import CHECK_IDS
 from pipeline.errors import ConfigError
 from pipeline.text_normalize import NUMBER_WORDS, normalize_text
 from pipeline.types import Speaker
 
-CHECK_IDS = (
-    "agent_introduction", "customer_name_used", "empathy_statement", "apology", "over_apology",
-    "paraphrase_or_clarify", "solution_offered", "next_steps_set", "closing_check",
-    "negative_language", "blame_language", "dismissive_phrase", "customer_escalation_request",
-    "escalation_offered", "customer_abuse", "agent_boundary_set", "customer_threat",
-)
 NAME_CHECKS = frozenset({"agent_introduction", "customer_name_used"})  # may use name_patterns
 
 # Longest first (so "a couple of" wins over "a"), then alphabetical: the same text every run.

@@ -49,17 +49,6 @@ logger = logging.getLogger(__name__)
 SKILLS = ("listening", "empathy", "composure", "positive_language", "resolution", "professionalism")
 SKILL_WEIGHTS = MappingProxyType({"listening": 1.0, "empathy": 1.0, "composure": 1.5,
                                   "positive_language": 1.0, "resolution": 1.5, "professionalism": 1.0})
-# The skill each check informs (the store indexes findings by it); customer checks inform none.
-SKILL_OF_CHECK = MappingProxyType({
-    "agent_introduction": "professionalism", "customer_name_used": "professionalism",
-    "empathy_statement": "empathy", "apology": "empathy", "over_apology": "empathy",
-    "paraphrase_or_clarify": "listening", "solution_offered": "resolution",
-    "next_steps_set": "resolution", "closing_check": "resolution",
-    "negative_language": "positive_language", "blame_language": "positive_language",
-    "dismissive_phrase": "composure", "escalation_offered": "professionalism",
-    "agent_boundary_set": "professionalism", "customer_escalation_request": None,
-    "customer_abuse": None, "customer_threat": None,
-})
 _SENTIMENT_SCORES = {Verdict.TURNED_AROUND: 100.0, Verdict.STAYED_POSITIVE: 100.0,
                      Verdict.STAYED_NEUTRAL: 80.0, Verdict.STAYED_NEGATIVE: 35.0,
                      Verdict.WORSENED: 10.0}

@@ -65,6 +65,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from pipeline.call_report import upgrade_document  # stored by an older version: as read now
+
     with _store() as store:
         call = store.get_call(args.call_id)
         versions = store.report_versions(call.id)
@@ -73,15 +75,16 @@ def run_show(args: argparse.Namespace) -> int:
         print(json.dumps({"call": call_json(call), "report_versions": [
             {"version": v.version, "rubric_version": v.rubric_version,
              "config_digest": v.config_digest, "created_at": v.created_at.isoformat()}
-            for v in versions], "report": dict(current.document) if current else None},
+            for v in versions],
+            "report": upgrade_document(current.document) if current else None},
             indent=2))
         return EXIT_OK
     print(format_call_line(call))
     print(f"audio: {call.audio_path} (from {call.source_path})")
     if current is not None:
-        from pipeline.summary import format_summary
+        from pipeline.summary import summarise_report
 
         print(f"report v{current.version} of {len(versions)}, rubric {current.rubric_version}, "
               f"config {current.config_digest}")
-        print(format_summary(dict(current.document)))
+        print(summarise_report(current.report))
     return EXIT_OK

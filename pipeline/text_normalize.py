@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
 
+from pipeline.spoken_numbers import NUMBER_WORDS, ONES, ORDINAL_LAST, number_to_words  # noqa: F401
+
 _PUNCT_ASCII = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201b": "'", "\u02bc": "'", "`": "'", "\u00b4": "'",
     "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": " - ", "\u2026": "...",
@@ -60,13 +62,6 @@ _SPELLING = {
     "travelled": "traveled", "judgement": "judgment",
 }
 
-_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-         "fourteen fifteen sixteen seventeen eighteen nineteen").split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-_ORDINAL_LAST = {"one": "first", "two": "second", "three": "third", "five": "fifth",
-                 "eight": "eighth", "nine": "ninth", "twelve": "twelfth"}
-NUMBER_WORDS = frozenset(_ONES[1:] + _TENS[2:] + ["hundred", "thousand", "million"])
-
 _JOINED = {("can", "not"): "cannot", ("no", "one"): "nobody"}
 _CLAUSE_END = re.compile(r"(?:[.,!?;:]+[\"')\]]*|-+)$")
 _NUMBER_PIECE = re.compile(r"(\d+(?:\.\d+)?)(st|nd|rd|th)?")
@@ -89,32 +84,18 @@ def to_ascii(text: str) -> str:
     return decomposed.encode("ascii", "ignore").decode("ascii")
 
 
-def number_to_words(value: int) -> str:
-    """Spell a whole number 0..999,999,999 the way it is spoken ("forty two")."""
-    if value < 20:
-        return _ONES[value]
-    if value < 100:
-        tens, ones = divmod(value, 10)
-        return _TENS[tens] + (f" {_ONES[ones]}" if ones else "")
-    for size, name in ((1_000_000, "million"), (1000, "thousand"), (100, "hundred")):
-        if value >= size:
-            high, rest = divmod(value, size)
-            return f"{number_to_words(high)} {name}" + (f" {number_to_words(rest)}" if rest else "")
-    raise AssertionError("unreachable")
-
-
 def _spell_number(match: re.Match[str]) -> str:
     digits, ordinal = match.group(1), match.group(2)
     whole, _, decimals = digits.partition(".")
     if len(whole) > 9:  # account or card numbers: read digit by digit, as people say them
-        spoken = " ".join(_ONES[int(d)] for d in whole)
+        spoken = " ".join(ONES[int(d)] for d in whole)
     else:
         spoken = number_to_words(int(whole))
     if decimals:
-        spoken += " point " + " ".join(_ONES[int(d)] for d in decimals)
+        spoken += " point " + " ".join(ONES[int(d)] for d in decimals)
     if ordinal:
         head, _, last = spoken.rpartition(" ")
-        last = _ORDINAL_LAST.get(last, last[:-1] + "ieth" if last.endswith("y") else last + "th")
+        last = ORDINAL_LAST.get(last, last[:-1] + "ieth" if last.endswith("y") else last + "th")
         spoken = f"{head} {last}".strip()
     return f" {spoken} "
 

@@ -50,6 +50,17 @@ class Interval:
         return self.end_s - self.start_s
 
 
+def interval_array(spans: tuple[Interval, ...]) -> np.ndarray:
+    """Intervals as the read-only float ``(n, 2)`` seconds array the feature math takes."""
+    return read_only(np.array([(span.start_s, span.end_s) for span in spans],
+                              dtype=np.float64).reshape(-1, 2))
+
+
+def interval_tuple(spans: np.ndarray) -> tuple[Interval, ...]:
+    """A ``(n, 2)`` seconds array as Intervals, rounded to the millisecond for stable reports."""
+    return tuple(Interval(start_s=round(float(s), 3), end_s=round(float(e), 3)) for s, e in spans)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallAudio:
     """A decoded call: channels-first float32 samples in [-1, 1] at ``sample_rate_hz``."""
@@ -86,6 +97,11 @@ class SpeechActivity:
     speaker: Speaker
     segments: tuple[Interval, ...]
     bleed_removed: tuple[Interval, ...]  # VAD speech judged to be leakage of the other party
+    # ``segments`` in the one form every acoustic stage computes with, converted once here.
+    spans: np.ndarray = field(init=False, compare=False, repr=False)  # (n, 2) seconds
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "spans", interval_array(self.segments))
 
     @property
     def talk_time_s(self) -> float:
@@ -100,6 +116,7 @@ class ProsodyTrack:
     hop_s: float
     loudness_dbfs: np.ndarray = field(compare=False, repr=False)  # (frames,)
     f0_hz: np.ndarray = field(compare=False, repr=False)  # (frames,), NaN where unvoiced
+    speech_mask: np.ndarray = field(compare=False, repr=False)  # (frames,) bool, own speech
     baseline_loudness_dbfs: float  # NaN when the party never speaks
     baseline_f0_hz: float  # NaN when no voiced frame was found
 

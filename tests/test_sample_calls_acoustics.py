@@ -22,7 +22,7 @@ def acoustic_report(path, truth) -> dict:
     audio = decode_call(path, config=config.decode)
     acoustics = analyze_acoustics(audio, config)
     metadata = CallMetadata(call_id=truth["call_id"])
-    return report.build_report(audio, metadata, acoustics, (), config=config)
+    return report.assemble_report(audio, metadata, acoustics, (), config=config).to_json()
 
 
 @pytest.fixture(scope="module")

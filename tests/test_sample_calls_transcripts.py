@@ -37,7 +37,8 @@ def metadata_of(truth: dict) -> CallMetadata:
 def reports(tmp_path_factory) -> list[tuple[Path, dict, dict]]:
     config = Config()
     transcriber = get_transcriber(config.transcription, tmp_path_factory.mktemp("home"))
-    return [(path, analyze_call(path, metadata_of(truth), config=config, transcriber=transcriber),
+    return [(path, analyze_call(path, metadata_of(truth), config=config,
+                          transcriber=transcriber).to_json(),
              truth)
             for truth in TRUTHS for path in audio_versions(truth)]
 

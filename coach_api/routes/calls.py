@@ -13,7 +13,8 @@ from coach_api.access import Action, masks_personal_data, require, require_uploa
 from coach_api.query_types import IsoTime
 from coach_api.deps import CurrentUser, QueueDep, SettingsDep, StoreDep
 from coach_api.masking import mask_report
-from coach_api.schemas import API_PREFIX, Accepted, CallOut, CallPage, QueueEntry, Report, Severity
+from coach_api.schemas import (API_PREFIX, Accepted, CallOut, CallPage, CallReport, QueueEntry,
+                               Severity)
 from coach_api.uploads import register_upload
 from pipeline.errors import ConflictError
 from pipeline.store import CallStatus
@@ -103,7 +104,7 @@ def get_call(call_id: str, user: CurrentUser, store: StoreDep) -> CallOut:
     return CallOut.of(call, masked=masks_personal_data(user))
 
 
-@router.get("/{call_id}/report", summary="The call's current report", response_model=Report,
+@router.get("/{call_id}/report", summary="The call's current report", response_model=CallReport,
             responses={409: {"description": "the call is not analysed (yet)"}})
 def get_report(call_id: str, user: CurrentUser, store: StoreDep) -> Response:
     # The busiest route: one query reads the call (for the access check) and the report.

@@ -15,6 +15,7 @@ from coach_api.clip_budget import finding_spans, require_trainer_clip, trainer_w
 from coach_api.clips import clip_window, render_clip
 from coach_api.deps import CurrentUser, StoreDep
 from coach_api.masking import PersonalData
+from pipeline.call_report import upgrade_document
 from pipeline.errors import NotFoundError
 
 router = APIRouter(prefix="/calls", tags=["audio"])
@@ -55,7 +56,8 @@ def get_clip(call_id: str, event_id: str, user: CurrentUser, store: StoreDep,
     bleeped too, and only findings inside a quarter of the call (see the README)."""
     call = visible_call(store, user, call_id, Action.CLIP)
     try:
-        report = store.latest_report(call.id).document
+        # The clip budget and the masking walk the report's JSON (as read by this version).
+        report = upgrade_document(store.latest_report(call.id).document)
     except NotFoundError:
         raise NotFoundError(f"call {call.id!r} has no report, so no findings yet") from None
     start_s, end_s = finding_span(report, event_id)

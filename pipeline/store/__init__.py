@@ -15,14 +15,13 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from pipeline.errors import StoreError
+from pipeline.errors import InvalidMetadataError, InvalidReportError, StoreError
 from pipeline.store import migrate
 from pipeline.store.calls import CallOps, claim_owner
 from pipeline.store.database import (StoreLocation, create_store_engine, location_from_env)
 from pipeline.store.records import (CallRecord, CallStatus, CheckRow, CoachingRow, EventRow,
-                                    FlagRow, InvalidMetadataError, RedactionRow, Registration,
-                                    ReportRecord)
-from pipeline.store.reports import InvalidReportError, ReportOps
+                                    FlagRow, RedactionRow, Registration, ReportRecord)
+from pipeline.store.reports import ReportOps
 from pipeline.store.reviews import ReviewsOps
 from pipeline.store.search import SearchOps
 from pipeline.store.users import UsersOps

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from pipeline.errors import NotFoundError, StoreError
+from pipeline.errors import ErrorKind, InvalidMetadataError, NotFoundError, StoreError
 from pipeline.store import audio
 from pipeline.store.database import Database, as_utc, utc_now
-from pipeline.store.records import CallRecord, CallStatus, InvalidMetadataError, Registration
+from pipeline.store.records import CallRecord, CallStatus, Registration
 from pipeline.store.schema import CALL_CONTEXT_TABLES, CALL_ID_LENGTH, calls, reports
 from pipeline.types import CallMetadata
 
@@ -103,7 +103,9 @@ def call_from_row(row: Row, *, audio_dir: Path) -> CallRecord:
     relpath = values.pop("audio_relpath")
     for name in ("started_at", "created_at", "updated_at"):
         values[name] = as_utc(values[name])
-    return CallRecord(audio_path=audio_dir / relpath, **{**values, "status": CallStatus(values["status"])})
+    return CallRecord(audio_path=audio_dir / relpath, **{
+        **values, "status": CallStatus(values["status"]),
+        "error_kind": ErrorKind.from_stored(values["error_kind"])})
 
 
 _CALL_COLUMN_NAMES = tuple(column.name for column in calls.c)
@@ -221,12 +223,12 @@ class CallOps(Database):
                 and owner_is_alive(row.claimed_by, claimed_at=as_utc(row.updated_at),
                                    timeout_s=self.claim_timeout_s))
 
-    def mark_failed(self, call_id: str, *, reason: str, kind: str) -> None:
-        """Record why a call failed; ``kind`` is the exception class name."""
+    def mark_failed(self, call_id: str, *, reason: str, kind: ErrorKind | str) -> None:
+        """Record why a call failed, and its kind (``ErrorKind.of(error)``)."""
         with self.transaction() as connection:
             _locked_call(connection, call_id)
             connection.execute(update(calls).where(calls.c.id == call_id).values(
-                status=CallStatus.FAILED.value, error=reason, error_kind=kind, claimed_by=None,
+                status=CallStatus.FAILED.value, error=reason, error_kind=str(kind), claimed_by=None,
                 updated_at=utc_now()))
         logger.info("call %s failed: %s", call_id, reason)
 

@@ -8,17 +8,13 @@ import os
 import tempfile
 from pathlib import Path
 
-from pipeline.errors import CallcoachError
+from pipeline.errors import StoreFolderError
 
 PERMANENT_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC,
                               errno.EDQUOT})
 # What SQLite says when its file or folder cannot be written; retrying changes nothing.
 SQLITE_FOLDER_MESSAGES = ("readonly database", "database or disk is full",
                           "unable to open database file")
-
-
-class StoreFolderError(CallcoachError):
-    """The data folder (``CALLCOACH_HOME``) or the audio folder cannot be written."""
 
 
 def folder_problem(folder: Path | str, reason: str) -> StoreFolderError:

@@ -8,12 +8,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping
 
-from pipeline.errors import CallcoachError
+from pipeline.call_report import CallReport, read_report
+from pipeline.errors import ErrorKind
 from pipeline.types import CallMetadata
-
-
-class InvalidMetadataError(CallcoachError):
-    """Metadata given with a call is malformed (a start time that is not ISO 8601, say)."""
 
 
 class CallStatus(enum.StrEnum):
@@ -40,7 +37,7 @@ class CallRecord:
     duration_s: float | None
     status: CallStatus
     error: str | None
-    error_kind: str | None
+    error_kind: ErrorKind | None  # why it failed, for failed calls
     claimed_by: str | None
     created_at: datetime
     updated_at: datetime
@@ -72,7 +69,12 @@ class ReportRecord:
     rubric_version: str | None
     config_digest: str
     created_at: datetime
-    document: Mapping[str, Any] = field(repr=False)
+    document: Mapping[str, Any] = field(repr=False)  # the JSON as stored
+
+    @property
+    def report(self) -> CallReport:
+        """The stored report, typed and upgraded to this version's schema."""
+        return read_report(self.document)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

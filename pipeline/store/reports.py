@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Text, and_, cast, delete, func, select, update
 
-from pipeline.errors import CallcoachError, NotFoundError
+from pipeline.call_report import (SCHEMA_VERSION, CallReport, Severity, read_report,
+                                  upgrade_document)
+from pipeline.errors import InvalidReportError, NotFoundError
 from pipeline.store.calls import call_from_row, call_not_found
 from pipeline.store.database import Database, as_utc, utc_now
 from pipeline.store.records import CallRecord, CallStatus, ReportRecord
@@ -19,10 +21,6 @@ from pipeline.store.schema import (CALL_CONTEXT_TABLES, CURRENT_REPORT, FINDING_
                                    reports)
 
 logger = logging.getLogger(__name__)
-
-
-class InvalidReportError(CallcoachError):
-    """A report lacks what the store indexes (schema_version, config digest)."""
 
 
 def json_safe(value: Any) -> Any:
@@ -36,22 +34,22 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def report_keys(report: Mapping[str, Any]) -> tuple[int, str | None, str]:
-    """``(schema_version, rubric_version, config_digest)`` of a report."""
+def stored_document(report: CallReport | Mapping[str, Any]) -> tuple[dict[str, Any], CallReport]:
+    """The JSON the store saves for ``report`` and the typed report its rows come from.
+
+    A :class:`CallReport` is serialised here, once; a mapping (an imported or hand-made
+    report) is saved as given, upgraded to this schema version, once it reads as a report.
+    """
+    if isinstance(report, CallReport):
+        document = json_safe(report.to_json())
+    else:
+        document = json_safe(upgrade_document(report))
+    typed = read_report(document)
     try:
-        schema_version = int(report["schema_version"])
-        digest = str(report["config"]["digest"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InvalidReportError(f"report has no schema_version or config.digest ({exc!r}); "
-                                 "only reports from pipeline.analyze can be stored") from exc
-    try:
-        json.dumps(report, allow_nan=False)
+        json.dumps(document, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise InvalidReportError(f"report is not plain JSON ({exc})") from exc
-    rubric = report.get("rubric")
-    rubric_version = rubric.get("version") if isinstance(rubric, Mapping) else None
-    rubric_version = report.get("rubric_version", rubric_version)
-    return schema_version, None if rubric_version is None else str(rubric_version), digest
+    return document, typed
 
 
 def _float(value: Any, default: float | None = 0.0) -> float | None:
@@ -62,53 +60,43 @@ def _float(value: Any, default: float | None = 0.0) -> float | None:
     return result if math.isfinite(result) else default
 
 
-def finding_rows(report: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def finding_rows(report: CallReport) -> dict[str, list[dict[str, Any]]]:
     """The rows each finding table gets from one report, keyed by table name (no ids yet)."""
-    flag_severity = {key: flag.get("severity") for flag in report.get("flags", ())
-                     for key in flag.get("event_ids", ())}
+    flag_severity = {key: str(flag.severity) for flag in report.flags for key in flag.event_ids}
     rows: dict[str, list[dict[str, Any]]] = {table.name: [] for table in FINDING_TABLES}
-    for event in report.get("events", ()):
-        details = event.get("details") or {}
+    for event in report.events:
         rows["events"].append({
-            "event_key": str(event.get("id")), "type": str(event.get("type")),
-            "speaker": event.get("speaker"), "start_s": _float(event.get("start")),
-            "end_s": _float(event.get("end")), "details": details,
-            "severity": details.get("severity") or flag_severity.get(event.get("id"))})
-    for check_id, result in (report.get("checks") or {}).items():
-        evidence = list(result.get("evidence") or ())
-        first = evidence[0] if evidence else {}
+            "event_key": event.id, "type": event.type, "speaker": event.speaker,
+            "start_s": _float(event.start), "end_s": _float(event.end), "details": event.details,
+            "severity": event.details.get("severity") or flag_severity.get(event.id)})
+    for check_id, outcome in report.checks.items():
+        evidence = [item.model_dump(mode="json", exclude_unset=True) for item in outcome.evidence]
+        first = outcome.evidence[0] if outcome.evidence else None
         rows["check_results"].append({
-            "check_id": check_id, "met": result.get("met"), "skill": result.get("skill"),
-            "speaker": first.get("speaker"), "start_s": _float(first.get("start"), None),
-            "evidence": evidence})
-    for flag in report.get("flags", ()):
-        rows["flags"].append({"reason": str(flag.get("reason")),
-                              "severity": str(flag.get("severity")),
-                              "event_keys": list(flag.get("event_ids") or ())})
-    for item in report.get("coaching", ()):
-        rows["coaching_items"].append({"skill": str(item.get("skill")),
-                                       "message": str(item.get("message")),
-                                       "event_keys": list(item.get("evidence") or ())})
-    for item in report.get("redactions", ()):
+            "check_id": check_id, "met": outcome.met, "skill": outcome.skill,
+            "speaker": first.speaker if first else None,
+            "start_s": _float(first.start, None) if first else None, "evidence": evidence})
+    for flag in report.flags:
+        rows["flags"].append({"reason": flag.reason, "severity": str(flag.severity),
+                              "event_keys": list(flag.event_ids)})
+    for item in report.coaching:
+        rows["coaching_items"].append({"skill": item.skill, "message": item.message,
+                                       "event_keys": list(item.evidence)})
+    for item in report.redactions:
         rows["redactions"].append({
-            "kind": item.get("kind") or item.get("type"), "speaker": item.get("speaker"),
-            "start_s": _float(item.get("start")), "end_s": _float(item.get("end")),
-            "details": dict(item)})
+            "kind": item.kind, "speaker": item.speaker, "start_s": _float(item.start),
+            "end_s": _float(item.end), "details": item.model_dump(mode="json", exclude_unset=True)})
     return rows
 
 
-SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
-"""Flag severities, worst last; 0 stands for no flag (or one of a severity not listed)."""
-
-
-def queue_keys(report: Mapping[str, Any]) -> dict[str, Any]:
+def queue_keys(report: CallReport | Mapping[str, Any]) -> dict[str, Any]:
     """The review queue's sort keys of a report: the values of the ``reports`` columns
     ``flag_rank``, ``flag_count``, ``score_overall`` and ``unscored``."""
-    flags = list(report.get("flags") or ())  # as the ``flags`` rows are written
-    ranks = [SEVERITY_RANK.get(str(flag.get("severity")), 0) for flag in flags]
-    scores = report.get("scores")
-    score = _float(scores.get("overall"), None) if isinstance(scores, Mapping) else None
-    return {"flag_rank": max(ranks, default=0), "flag_count": len(flags),
+    report = read_report(report)
+    ranks = [flag.severity.rank if isinstance(flag.severity, Severity) else 0
+             for flag in report.flags]  # a severity this version does not know ranks 0
+    score = _float(report.scores.overall, None)
+    return {"flag_rank": max(ranks, default=0), "flag_count": len(report.flags),
             "score_overall": score, "unscored": score is None}
 
 
@@ -124,15 +112,14 @@ def report_from_row(row: Row) -> ReportRecord:
 class ReportOps(Database):
     """Report versions; mixed into :class:`pipeline.store.Store`."""
 
-    def save_report(self, call_id: str, report: Mapping[str, Any]) -> ReportRecord:
+    def save_report(self, call_id: str, report: CallReport | Mapping[str, Any]) -> ReportRecord:
         """Store ``report`` as the call's next version and mark the call done.
 
         The report, its finding rows, its review-queue keys and the call's new status commit
         together or not at all. Earlier versions stay (as JSON); only the new one gets search
         rows, and the queue reads only its keys.
         """
-        document = json_safe(report)
-        schema_version, rubric_version, digest = report_keys(document)
+        document, typed = stored_document(report)
         with self.transaction() as connection:
             call = connection.execute(
                 select(calls).where(calls.c.id == call_id).with_for_update()).first()
@@ -145,14 +132,16 @@ class ReportOps(Database):
             for table in FINDING_TABLES:
                 connection.execute(delete(table).where(table.c.call_id == call_id))
             report_id = connection.execute(reports.insert().values(
-                call_id=call_id, version=version, is_current=True, schema_version=schema_version,
-                rubric_version=rubric_version, config_digest=digest, created_at=utc_now(),
-                document=document, call_started_at=call.started_at, **queue_keys(document))
+                call_id=call_id, version=version, is_current=True,
+                schema_version=int(document["schema_version"]),
+                rubric_version=typed.stored_rubric_version(), config_digest=typed.config.digest,
+                created_at=utc_now(), document=document, call_started_at=call.started_at,
+                **queue_keys(typed))
                 .returning(reports.c.id)).scalar_one()
-            _insert_findings(connection, call, report_id, finding_rows(document))
+            _insert_findings(connection, call, report_id, finding_rows(typed))
             connection.execute(update(calls).where(calls.c.id == call_id).values(
                 status=CallStatus.DONE.value, error=None, error_kind=None, claimed_by=None,
-                duration_s=_float(document.get("duration_s"), call.duration_s),
+                duration_s=_float(typed.duration_s, call.duration_s),
                 updated_at=utc_now()))
         logger.info("stored report v%d for call %s", version, call_id)
         return self.latest_report(call_id)
@@ -171,14 +160,17 @@ class ReportOps(Database):
         has none), in one query: the report route hands the text on without parsing it and
         writing it out again."""
         report_json = cast(reports.c.document, Text).label("report_json")
-        query = (select(calls, report_json)
+        query = (select(calls, report_json, reports.c.schema_version.label("report_version"))
                  .outerjoin(reports, and_(reports.c.call_id == calls.c.id, CURRENT_REPORT))
                  .where(calls.c.id == call_id))
         with self.read() as connection:
             row = connection.execute(query).first()
         if row is None:
             raise call_not_found(call_id)
-        return call_from_row(row, audio_dir=self.audio_dir), row.report_json
+        report_text = row.report_json
+        if report_text is not None and row.report_version < SCHEMA_VERSION:  # upgrade on read
+            report_text = json.dumps(upgrade_document(json.loads(report_text)))
+        return call_from_row(row, audio_dir=self.audio_dir), report_text
 
     def report_versions(self, call_id: str) -> list[ReportRecord]:
         """Every stored version of a call's report, oldest first."""

@@ -12,17 +12,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy import (Column, CompoundSelect, Connection, Float, ForeignKey, Index, Integer, Row,
                         Select, String, Table, Text, and_, exists, func, literal_column, null,
                         select, true, union_all)
 
+from pipeline.call_report import CallReport, Severity, read_report
 from pipeline.errors import NotFoundError
 from pipeline.store.calls import call_from_row
 from pipeline.store.database import Database, as_utc, utc_now
 from pipeline.store.records import CallRecord
-from pipeline.store.reports import SEVERITY_RANK
 from pipeline.store.schema import (CALL_ID_LENGTH, CALL_NOT_DONE, CURRENT_REPORT, Timestamp,
                                    calls, check_results, events, metadata, reports)
 
@@ -144,7 +144,7 @@ class ReviewsOps(Database):
                                      for row in rows), total=total)
 
     def current_reports(self, *, agent_id: str, scope_teams: tuple[str, ...] | None = None
-                        ) -> list[tuple[CallRecord, Mapping[str, Any]]]:
+                        ) -> list[tuple[CallRecord, CallReport]]:
         """An agent's calls that have a report, each with its current report, oldest first."""
         query = (select(calls, reports.c.document.label("q_document"))
                  .join(reports, (reports.c.call_id == calls.c.id) & CURRENT_REPORT)
@@ -153,7 +153,8 @@ class ReviewsOps(Database):
         query = _in_scope(query, agent_ids=None, teams=scope_teams)
         with self.read() as connection:
             rows = connection.execute(query).all()
-        return [(call_from_row(row, audio_dir=self.audio_dir), row.q_document) for row in rows]
+        return [(call_from_row(row, audio_dir=self.audio_dir), read_report(row.q_document))
+                for row in rows]
 
     def _queue_item(self, row, reviewed: Row | None) -> QueueItem:
         return QueueItem(call=call_from_row(row, audio_dir=self.audio_dir),
@@ -163,7 +164,7 @@ class ReviewsOps(Database):
                          last_reviewed_at=as_utc(reviewed.last_at) if reviewed else None)
 
 
-_SEVERITY_NAME = {rank: name for name, rank in SEVERITY_RANK.items()}
+_SEVERITY_NAME = {severity.rank: severity.value for severity in Severity}
 _NO_FLAGS = literal_column("0", Integer)
 
 # The two halves of the queue before filtering, built once: a page request only adds filters.
@@ -241,7 +242,7 @@ def _key_filters(query: Select, wanted: QueueFilter, *, rank, flag_count) -> Sel
         # A call without flags has rank 0 as well; saying so lets the queue index seek to them.
         query = query.where(flag_count > 0 if wanted.flagged else and_(rank == 0, flag_count == 0))
     if wanted.min_severity is not None:
-        query = query.where(rank >= SEVERITY_RANK[wanted.min_severity])
+        query = query.where(rank >= Severity(wanted.min_severity).rank)
     return query
 
 

@@ -61,7 +61,7 @@ calls = Table(
     Column("duration_s", Float),
     Column("status", String(20), nullable=False),
     Column("error", Text),
-    Column("error_kind", String(100)),  # exception class, to tell bad input from a hiccup
+    Column("error_kind", String(100)),  # pipeline.errors.ErrorKind: bad input or a hiccup
     Column("claimed_by", String(300)),  # host:pid of the process analysing the call
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),

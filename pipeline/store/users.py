@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import (Column, ForeignKey, Index, Integer, String, Table, delete, select,
                         update)
 
-from pipeline.errors import CallcoachError, ConflictError, NotFoundError
+from pipeline.errors import ConflictError, InvalidUserError, NotFoundError
 from pipeline.store.database import Database, as_utc, utc_now
 from pipeline.store.schema import Timestamp, metadata
 
@@ -31,10 +31,6 @@ class Role(enum.StrEnum):
     SUPERVISOR = "supervisor"
     AGENT = "agent"
     TRAINER = "trainer"
-
-
-class InvalidUserError(CallcoachError):
-    """A user cannot be created as asked (unknown role, an agent without an agent id, ...)."""
 
 
 users = Table(

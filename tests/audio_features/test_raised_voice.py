@@ -3,11 +3,11 @@ import pytest
 
 from audio_features.loudness import loudness_dbfs
 from audio_features.pitch import f0_hz
-from audio_features.raised import raised_regions, speaker_baseline
+from audio_features.raised import RaisedRules, raised_regions, speaker_baseline
 
 HOP_S = 0.016
-THRESHOLDS = {"min_delta_db": 6.0, "min_delta_semitones": 2.0, "min_duration_s": 1.0,
-              "max_gap_s": 0.4}
+RULES = RaisedRules(min_delta_db=6.0, min_delta_semitones=2.0, min_duration_s=1.0,
+                    max_gap_s=0.4, smooth_s=0.4)
 
 
 def tracks(duration_s=20.0, *, level_dbfs=-26.0, f0=120.0, seed=0):
@@ -29,7 +29,7 @@ def find(loudness, pitch, speech, baseline_from=None):
                                 percentile=50.0)
     return raised_regions(loudness, pitch, hop_s=HOP_S, speech_mask=speech,
                           baseline_loudness_dbfs=baseline[0], baseline_f0_hz=baseline[1],
-                          **THRESHOLDS)
+                          rules=RULES)
 
 
 def test_louder_and_higher_stretch_is_one_region():
@@ -108,7 +108,7 @@ def test_a_stretch_whose_whole_median_misses_a_threshold_is_dropped():
 def test_without_baseline_nothing_is_raised():
     loudness, pitch, speech = tracks()
     assert raised_regions(loudness, pitch, hop_s=HOP_S, speech_mask=speech,
-                          baseline_loudness_dbfs=np.nan, baseline_f0_hz=120.0, **THRESHOLDS) == ()
+                          baseline_loudness_dbfs=np.nan, baseline_f0_hz=120.0, rules=RULES) == ()
 
 
 def test_mismatched_tracks_name_the_fix():

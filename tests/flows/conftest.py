@@ -96,14 +96,15 @@ class FakeStages:
         self.transcribed: list[str] = []
         self.reported: list[str] = []
 
-    def transcribe(self, audio_path, *, sha256, config, model_cache_dir):
+    def transcribe(self, audio_path, *, sha256, config, agent_channel, model_cache_dir):
         from pipeline.decode import decode_call
 
-        decode_call(Path(audio_path), config=config.decode)
+        decode_call(Path(audio_path), config=config.decode, agent_channel=agent_channel)
         self.transcribed.append(sha256)
         return [{"speaker": "agent", "start": 0.1, "end": 0.5, "text": "hello", "words": []}]
 
-    def build_report(self, audio_path, metadata, transcript, *, sha256, config, rubric_path=None):
+    def report_cached_call(self, audio_path, metadata, transcript, *, sha256, config,
+                           agent_channel, rubric_path=None):
         self.reported.append(metadata.call_id)
         return {"schema_version": 1, "call_id": metadata.call_id, "agent_id": metadata.agent_id,
                 "duration_s": 1.0, "transcript": transcript, "rubric_version": rubric_path or "1",
@@ -117,7 +118,7 @@ class FakeStages:
 def fake_stages(monkeypatch) -> FakeStages:
     fake = FakeStages()
     monkeypatch.setattr(stages, "transcribe", fake.transcribe)
-    monkeypatch.setattr(stages, "build_report", fake.build_report)
+    monkeypatch.setattr(stages, "report_cached_call", fake.report_cached_call)
     return fake
 
 

@@ -152,3 +152,42 @@ def test_a_call_run_in_process_has_no_heartbeat_thread_to_wait_for(tmp_path, wor
     assert outcome["kind"] == "done"
     assert seen == [None]
     assert store_for(workspace).get_call(outcome["call_id"]).status is CallStatus.DONE
+
+
+def test_the_agent_channel_travels_beside_the_config(inbox, workspace, fake_stages):
+    """Calls analysed with the same thresholds carry the same config digest, whichever
+    channel their agent is on; the channel still decides the transcript cache entry."""
+    from flows.tasks import transcript_cache_key
+    from pipeline.config import Config
+
+    run_batch([inbox], workspace)
+    store = store_for(workspace)
+    assert store.get_call("call-1").agent_channel == 1
+    digests = {store.latest_report(f"call-{seed}").report.config.digest for seed in range(3)}
+    assert digests == {Config().digest}
+    keys = {transcript_cache_key(None, {"sha256": "s", "config": Config(), "agent_channel": channel})
+            for channel in (0, 1)}
+    assert len(keys) == 2
+
+
+def test_a_stored_call_is_analysed_by_id_without_touching_the_environment(
+        tmp_path, workspace, fake_stages, monkeypatch):
+    """The API's entry: the call's stored metadata and channel are used as they are."""
+    import os
+
+    from flows.service import analyse_stored_call
+    from pipeline.types import CallMetadata
+
+    store = store_for(workspace)
+    metadata = CallMetadata(call_id="up-1", agent_id="a9", team="red", customer_name="Bo")
+    call = store.register_call(write_call(tmp_path / "u.wav", seed=41), metadata,
+                               agent_channel=1).call
+    before = dict(os.environ)
+    outcome = analyse_stored_call(call.id, workspace=workspace)
+    assert dict(os.environ) == before
+    assert outcome["kind"] == "done"
+    assert fake_stages.reported == ["up-1"]
+    stored = store.get_call("up-1")
+    assert (stored.status, stored.agent_id, stored.agent_channel) == (CallStatus.DONE, "a9", 1)
+    again = analyse_stored_call(call.id, workspace=workspace)
+    assert again["kind"] == "skipped" and fake_stages.reported == ["up-1"]

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 
 from audio_features import intervals
-from pipeline.activity import detect_speech, to_array
+from pipeline.activity import detect_speech
 from pipeline.config import Config
 from pipeline.events import raised_voice_events
 from pipeline.prosody import measure_prosody
-from pipeline.types import CallAudio, Interval, Speaker, SpeechActivity
+from pipeline.types import CallAudio, Interval, Speaker, SpeechActivity, interval_array
 from tests.audio_features.conftest import make_voice, random_contour
 
 RATE_HZ = 16000
@@ -61,7 +61,7 @@ def test_loud_speech_is_found(peak_dbfs):
     activity = detect_speech(audio, config=Config().activity)
 
     truth = voiced_truth(loud)
-    found = to_array(activity[Speaker.CUSTOMER].segments)
+    found = interval_array(activity[Speaker.CUSTOMER].segments)
     covered = intervals.total_duration_s(intervals.intersect(found, truth))
     assert covered >= 0.95 * intervals.total_duration_s(truth)
     assert intervals.total_duration_s(intervals.subtract(found, truth)) \

@@ -11,7 +11,7 @@ from pipeline.check_training import fit_logistic
 from pipeline.checks import example_transcript, run_checks
 from pipeline.errors import ConfigError
 from pipeline.meaning import UnitScore, combine, outcome_confidence, unit_spans, unit_text
-from pipeline.report import check_to_json
+from pipeline.report import check_outcome
 from pipeline.rubric import load_rubric
 from pipeline.text_normalize import tokenize
 from pipeline.types import Speaker
@@ -133,4 +133,4 @@ def test_evidence_quotes_the_sentence_and_its_time_and_the_report_carries_confid
     (evidence,) = result.evidence
     assert evidence.speaker is Speaker.AGENT and evidence.start_s == pytest.approx(6.0)
     assert "team leader" in evidence.text
-    assert check_to_json(result)["confidence"] == result.confidence
+    assert check_outcome(result).confidence == result.confidence

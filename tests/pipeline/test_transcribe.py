@@ -12,8 +12,9 @@ import soundfile as sf
 from pipeline import transcribe
 from pipeline.config import TranscriptionConfig
 from pipeline.errors import InvalidAudioError, ModelNotFoundError, TranscriptionError
-from pipeline.transcribe import (JOIN_GAP_S, MAX_CLIP_S, Transcriber, choose_device, load_whisper,
-                                 join_packed, merge_transcripts, pack_speech, transcribe_channel)
+from pipeline.speech_packing import JOIN_GAP_S, MAX_CLIP_S, join_packed, pack_speech
+from pipeline.transcribe import (Transcriber, choose_device, load_whisper, merge_transcripts,
+                                 transcribe_channel)
 from pipeline.types import CallAudio, Interval, Speaker, Utterance, Word
 
 RATE_HZ = 16000

@@ -57,7 +57,7 @@ def served(tmp_path_factory):
             metadata = CallMetadata(call_id=name, agent_id=truth["agent_id"], team=truth["team"],
                                     customer_name=truth["customer_name"])
             path = SAMPLES / f"{name}.opus"
-            report = analyze_call(path, metadata, config=config, transcriber=transcriber)
+            report = analyze_call(path, metadata, config=config, transcriber=transcriber).to_json()
             call_id = store.register_call(path, metadata).call.id
             store.save_report(call_id, report)
             truths[call_id] = (truth, report)
