@@ -88,6 +88,8 @@ class CheckEvidence(_Part):
 
 class CheckOutcome(_Part):
     met: bool | None = Field(description="null where the check cannot apply to this call")
+    confidence: float | None = Field(None, description="0-1 that `met` is right; null where "
+                                                       "the check cannot apply")
     evidence: tuple[CheckEvidence, ...] = ()
     skill: str | None = Field(None, description="the skill the check informs; null for "
                                                 "customer checks")

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from pipeline.meaning import Span, UnitScore, combine, outcome_confidence, score_units
+from pipeline.meaning import unit_spans, unit_text
 from pipeline.rubric import CheckRule, MatchingRules, Phrase, Rubric
 from pipeline.text_normalize import NUMBER_WORDS, Token, normalize_text, tokenize
 from pipeline.types import CheckResult, Evidence, Speaker, Utterance, Word
@@ -27,7 +29,7 @@ MAX_EVIDENCE = 12  # per check; a report needs a few quotes, not every repetitio
 QUOTE_MAX_CHARS = 200  # longer utterances are quoted as a window around the match
 QUOTE_CONTEXT_WORDS = 8
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "doctor", "sir", "madam"})
-Span = tuple[int, int]  # token indices [start, end)
+_Units = dict[str, dict[int, list[UnitScore]]]  # head id -> id(line) -> that line's units
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,7 +55,8 @@ def run_checks(transcript: tuple[Utterance, ...], rubric: Rubric, *,
     name_rule = rubric.checks["customer_name_used"]
     customer = (name_parts(customer_name) if customer_name
                 else _stated_name(name_rule, lines, rubric.matching))
-    raw = {check_id: _evaluate(rule, lines, rubric.matching, customer)
+    units = _score_units(lines, rubric)
+    raw = {check_id: _evaluate(rule, lines, rubric, customer, units)
            for check_id, rule in rubric.checks.items()}
     resolved: dict[str, CheckResult] = {}
     for check_id in rubric.checks:
@@ -73,8 +76,9 @@ def _resolve(check_id: str, rubric: Rubric, raw: dict[str, CheckResult],
     return resolved[check_id]
 
 
-def _evaluate(rule: CheckRule, lines: tuple[_Line, ...], matching: MatchingRules,
-              customer: tuple[str, ...]) -> CheckResult:
+def _evaluate(rule: CheckRule, lines: tuple[_Line, ...], rubric: Rubric,
+              customer: tuple[str, ...], units: _Units) -> CheckResult:
+    matching = rubric.matching
     own = [line for line in lines if line.utterance.speaker is rule.speaker]
     if not own:  # a party who never speaks cannot show (or avoid) a behaviour
         return _skipped(rule)
@@ -82,10 +86,46 @@ def _evaluate(rule: CheckRule, lines: tuple[_Line, ...], matching: MatchingRules
         return _introduction(rule, own, matching, customer)
     if rule.check_id == "customer_name_used":
         return _customer_name_used(rule, lines, matching, customer)
-    hits = [_evidence(line, span) for line in own for span in find_spans(rule, line, matching)]
-    hits = [hit for hit in hits if rule.early_s is None or hit.start_s < rule.early_s]
-    met = _densest_count(hits, window_s=rule.window_s) >= rule.min_count
-    return _result(rule, met, hits)
+    head = rubric.heads.heads.get(rule.head_id) if rubric.heads and rule.head_id else None
+    if head is None:
+        hits = [_evidence(line, span) for line in own for span in find_spans(rule, line, matching)]
+        hits = [hit for hit in hits if rule.early_s is None or hit.start_s < rule.early_s]
+        met = _densest_count(hits, window_s=rule.window_s) >= rule.min_count
+        return _result(rule, met, hits)
+    scored, probabilities = [], []
+    for line in own:
+        line_units = units[rule.head_id][id(line)]
+        probabilities.extend(unit.probability for unit in line_units)
+        scored.extend((_evidence(line, hit.span), hit.confidence)
+                      for hit in combine(find_spans(rule, line, matching), line_units, head))
+    scored = [(hit, c) for hit, c in scored if rule.early_s is None or hit.start_s < rule.early_s]
+    met = _densest_count([hit for hit, _ in scored], window_s=rule.window_s) >= rule.min_count
+    confidence = outcome_confidence(met, [c for _, c in scored], probabilities,
+                                    min_count=rule.min_count)
+    return _result(rule, met, [hit for hit, _ in scored], confidence=confidence)
+
+
+def _score_units(lines: tuple[_Line, ...], rubric: Rubric) -> _Units:
+    """Every head's unit probabilities per utterance of its speaker, from one embedding pass."""
+    if rubric.heads is None:
+        return {}
+    from pipeline.sentence_encoder import default_encoder  # loaded only when heads exist
+
+    spans: dict[str, dict[int, list[Span]]] = {}
+    texts: dict[str, int] = {}
+    for head_id in rubric.heads.heads:
+        source = rubric.checks[head_id]
+        spans[head_id] = {id(line): unit_spans(line.tokens, line.pieces, unit=source.meaning.unit)
+                          for line in lines if line.utterance.speaker is source.speaker}
+        for line in lines:
+            for span in spans[head_id].get(id(line), ()):
+                texts.setdefault(unit_text(line.tokens, line.pieces, span), len(texts))
+    probabilities = score_units(list(texts), dict(rubric.heads.heads), default_encoder().encode)
+    return {head_id: {id(line): [UnitScore(span=span, probability=float(
+                probabilities[head_id][texts[unit_text(line.tokens, line.pieces, span)]]))
+                for span in spans[head_id][id(line)]]
+                for line in lines if id(line) in spans[head_id]}
+            for head_id in spans}
 
 
 def _introduction(rule: CheckRule, own: list[_Line], matching: MatchingRules,
@@ -326,9 +366,11 @@ def _densest_count(hits: list[Evidence], *, window_s: float | None) -> int:
     return best
 
 
-def _result(rule: CheckRule, met: bool, hits: list[Evidence]) -> CheckResult:
+def _result(rule: CheckRule, met: bool, hits: list[Evidence], *,
+            confidence: float = 1.0) -> CheckResult:
+    """A decided check; rule-only checks (names, no trained head) are exact, so confidence 1."""
     evidence = tuple(sorted(hits, key=lambda hit: hit.start_s)[:MAX_EVIDENCE]) if met else ()
-    return CheckResult(check_id=rule.check_id, met=met, evidence=evidence)
+    return CheckResult(check_id=rule.check_id, met=met, evidence=evidence, confidence=confidence)
 
 
 def _skipped(rule: CheckRule) -> CheckResult:

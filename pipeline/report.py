@@ -129,7 +129,7 @@ def assessment_sections(assessment: Assessment) -> dict[str, Any]:
 def check_outcome(result: CheckResult) -> CheckOutcome:
     meaning = CHECK_MEANINGS.get(result.check_id)
     return CheckOutcome(
-        met=result.met,
+        met=result.met, confidence=result.confidence,
         evidence=tuple(CheckEvidence(speaker=e.speaker.value, start=_t(e.start_s),
                                      end=_t(e.end_s), text=e.text) for e in result.evidence),
         skill=meaning.skill if meaning else None, polarity=meaning.polarity if meaning else None)

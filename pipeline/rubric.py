@@ -13,6 +13,7 @@ punctuation, contractions expanded, digits spelt out) and may use ``{num}`` (a s
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.resources
 import re
@@ -22,6 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from pipeline.check_heads import CheckHeads, heads_path, load_heads
 from pipeline.check_meanings import CHECK_IDS
 from pipeline.errors import ConfigError
 from pipeline.text_normalize import NUMBER_WORDS, normalize_text
@@ -29,18 +31,21 @@ from pipeline.types import Speaker
 
 NAME_CHECKS = frozenset({"agent_introduction", "customer_name_used"})  # may use name_patterns
 
+# Longest first (so "a couple of" wins over "a"), then alphabetical: the same text every run.
 _NUM = "(?:" + "|".join(sorted(NUMBER_WORDS | {"a", "an", "a couple of", "a few", "half an"},
-                               key=len, reverse=True)) + ")"
+                               key=lambda word: (-len(word), word))) + ")"
 _MACROS = {
     "{num}": rf"(?:{_NUM}(?: (?:and )?{_NUM})*)",
     "{day}": r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tonight|tomorrow)",
     "{name}": r"(?P<name>[a-z]+(?: [a-z]+)?)",
 }
-_TOP_KEYS = {"rubric_version", "matching", "checks"}
+_TOP_KEYS = {"rubric_version", "matching", "checks", "meaning"}
 _CHECK_KEYS = {"description", "speaker", "phrases", "patterns", "phrases_from", "name_patterns",
                "name_prompts", "min_count", "window_s", "early_s", "requires", "negation",
-               "examples"}
+               "examples", "meaning"}
 _EXAMPLE_KEYS = {"match", "no_match"}
+_MEANING_KEYS = {"positive", "negative", "unit", "head"}
+MEANING_UNITS = ("sentence", "turn")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,6 +84,22 @@ class CheckRule:
     negation: bool = True
     examples_match: tuple[str, ...] = ()
     examples_no_match: tuple[str, ...] = ()
+    meaning: Meaning | None = None
+    head_id: str | None = None  # whose trained head scores this check: its own, its source's
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Meaning:
+    """How the meaning matcher reads a check: labelled utterances and the span it scores.
+
+    ``head`` is False where the examples only measure the check (names, a count of another
+    check's hits) and no classifier of its own is trained.
+    """
+
+    positive: tuple[str, ...]
+    negative: tuple[str, ...]
+    unit: str = "sentence"  # "sentence": each sentence alone; "turn": the whole utterance
+    head: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,10 +108,22 @@ class Rubric:
     digest: str  # sha256 prefix of the source, so reports can name exactly what they used
     matching: MatchingRules
     checks: Mapping[str, CheckRule]  # in file order
+    heads: CheckHeads | None = None  # the trained meaning matcher; None: phrase rules alone
+    ordinary: tuple[str, ...] = ()  # everyday call talk: a negative for every check's head
 
 
 def load_rubric(path: str | Path | None = None) -> Rubric:
-    """Load and validate a rubric file; ``None`` loads the packaged ``pipeline/rubric.toml``."""
+    """Load and validate a rubric file with its trained meaning matcher; ``None`` loads the
+    packaged ``pipeline/rubric.toml``."""
+    rubric = rubric_from_path_without_heads(path)
+    if not any(rule.head_id for rule in rubric.checks.values()):
+        return rubric
+    location = heads_path(None if path is None else Path(path))
+    return dataclasses.replace(rubric, heads=load_heads(location, rubric))
+
+
+def rubric_from_path_without_heads(path: str | Path | None = None) -> Rubric:
+    """The rubric file alone, phrase rules only (what training the heads starts from)."""
     if path is None:
         source = importlib.resources.files("pipeline").joinpath("rubric.toml")
         name, data = "pipeline/rubric.toml", source.read_bytes()
@@ -122,8 +155,11 @@ def rubric_from_mapping(raw: Mapping[str, Any], *, digest: str = "") -> Rubric:
     checks = {cid: _parse_check(cid, _table(table, f"checks.{cid}"), checks_raw)
               for cid, table in checks_raw.items()}
     _check_requires(checks)
+    meaning = _table(raw.get("meaning", {}), "meaning")
+    _reject_unknown(meaning, {"ordinary"}, "[meaning]")
     return Rubric(version=version, digest=digest, matching=matching,
-                  checks=MappingProxyType(checks))
+                  checks=MappingProxyType(checks),
+                  ordinary=_strings(meaning.get("ordinary", []), "meaning.ordinary"))
 
 
 def _parse_matching(table: Mapping[str, Any]) -> MatchingRules:
@@ -178,6 +214,7 @@ def _parse_check(check_id: str, table: Mapping[str, Any],
         raise ConfigError(f"{key} needs at least one of phrases, patterns or name_patterns")
     examples = _table(table.get("examples", {}), f"{key}.examples")
     _reject_unknown(examples, _EXAMPLE_KEYS, f"[{key}.examples]")
+    meaning = _parse_meaning(table.get("meaning"), key)
     return CheckRule(
         check_id=check_id, description=description.strip(), speaker=Speaker(speaker_text),
         phrases=phrases, patterns=patterns, name_patterns=name_patterns,
@@ -190,7 +227,33 @@ def _parse_check(check_id: str, table: Mapping[str, Any],
         negation=_boolean(table.get("negation", True), f"{key}.negation"),
         examples_match=_strings(examples.get("match", []), f"{key}.examples.match"),
         examples_no_match=_strings(examples.get("no_match", []), f"{key}.examples.no_match"),
+        meaning=meaning,
+        head_id=_head_id(check_id, meaning, table),
     )
+
+
+def _head_id(check_id: str, meaning: Meaning | None, table: Mapping[str, Any]) -> str | None:
+    """A check's own head, else (a count of another check's behaviour) its phrase source's."""
+    if meaning is not None and meaning.head:
+        return check_id
+    return table.get("phrases_from") if meaning is not None else None
+
+
+def _parse_meaning(value: Any, key: str) -> Meaning | None:
+    if value is None:
+        return None
+    table = _table(value, f"{key}.meaning")
+    _reject_unknown(table, _MEANING_KEYS, f"[{key}.meaning]")
+    unit = table.get("unit", "sentence")
+    if unit not in MEANING_UNITS:
+        raise ConfigError(f"{key}.meaning.unit = {unit!r} must be one of {list(MEANING_UNITS)}")
+    meaning = Meaning(positive=_strings(table.get("positive", []), f"{key}.meaning.positive"),
+                      negative=_strings(table.get("negative", []), f"{key}.meaning.negative"),
+                      unit=unit, head=_boolean(table.get("head", True), f"{key}.meaning.head"))
+    if meaning.head and (len(meaning.positive) < 5 or len(meaning.negative) < 5):
+        raise ConfigError(f"{key}.meaning needs at least 5 positive and 5 negative utterances "
+                          "to train its matcher (or head = false)")
+    return meaning
 
 
 def compile_phrase(text: str, *, key: str) -> Phrase:

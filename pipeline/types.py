@@ -167,6 +167,7 @@ class CheckResult:
     check_id: str
     met: bool | None
     evidence: tuple[Evidence, ...]
+    confidence: float | None = None  # 0..1 that ``met`` is right; None where it cannot apply
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,0 +1,218 @@
+"""Train the meaning matcher's heads from the rubric's examples: ``callcoach rubric train``.
+
+For each check with a head, every sentence (or turn) of its speaker in a ``positive`` example
+is a positive; those of its ``negative`` examples are negatives, and so, at a lower weight, are
+the examples of the other checks (an apology is not a closing question) and the rubric's
+``ordinary`` call talk.
+Checks whose behaviours may share a sentence ("I'm sorry to hear that" is an apology and
+empathy) never serve as each other's negatives. The head is an L2-regularised logistic
+regression on the sentence embeddings, fitted by Newton's method.
+
+``threshold`` and ``veto`` are picked by five-fold cross-validation on the same examples:
+each example is scored by a head that never saw it, the phrase rules are run on it too, and
+the pair that gives the best F1 for the combined decision wins (ties: the higher threshold).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.check_heads import CheckHeads, Head, examples_digest, heads_path, save_heads
+from pipeline.checks import example_transcript, run_checks
+from pipeline.meaning import unit_spans, unit_text
+from pipeline.rubric import CheckRule, Rubric, load_rubric, rubric_from_path_without_heads
+from pipeline.text_normalize import tokenize
+
+logger = logging.getLogger(__name__)
+
+OTHER_CHECK_WEIGHT = 0.3  # another check's example is a weaker negative than a hard negative
+L2_PENALTY = 0.1
+FOLDS = 5
+_SEED = 20261202
+# Behaviours that can share one sentence, so one's examples are no negatives for the other.
+FAMILIES = (
+    frozenset({"apology", "over_apology", "empathy_statement"}),
+    frozenset({"solution_offered", "next_steps_set", "escalation_offered"}),
+    frozenset({"negative_language", "dismissive_phrase", "blame_language",
+               "agent_boundary_set"}),
+)
+_THRESHOLDS = tuple(np.round(np.arange(0.05, 0.951, 0.05), 2))
+# A whole call holds far more everyday sentences than the corpus does, so a sentence the
+# matcher finds with no phrase to back it needs at least this probability (on the sample
+# calls, lower thresholds turned goodbyes and addresses into threats and empathy).
+SHIPPED_THRESHOLD_FLOOR = 0.7
+_VETOES = (0.0, 0.02, 0.05, 0.1, 0.2)
+
+
+def example_units(example: str, rule: CheckRule, unit: str) -> list[str]:
+    """The texts the head scores in one example: its speaker's sentences or turns."""
+    texts = []
+    for utterance in example_transcript(example, speaker=rule.speaker):
+        if utterance.speaker is rule.speaker:
+            pieces = tuple(utterance.text.split())
+            tokens = tokenize(pieces)
+            texts.extend(unit_text(tokens, pieces, span)
+                         for span in unit_spans(tokens, pieces, unit=unit))
+    return texts
+
+
+def fit_logistic(vectors: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weights and bias (last) of an L2-penalised logistic regression; the bias is unpenalised."""
+    design = np.hstack([vectors, np.ones((len(vectors), 1))])
+    penalty = L2_PENALTY * np.r_[np.ones(vectors.shape[1]), 0.0]
+    beta = np.zeros(design.shape[1])
+    for _ in range(25):
+        p = 1.0 / (1.0 + np.exp(-design @ beta))
+        gradient = design.T @ (weights * (p - labels)) + penalty * beta
+        hessian = (design * (weights * p * (1 - p))[:, None]).T @ design + np.diag(penalty)
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if np.abs(step).max() < 1e-6:
+            break
+    return beta
+
+
+def train_heads(rubric: Rubric, encode) -> CheckHeads:  # noqa: ANN001
+    """Heads for every check that has its own, with threshold and veto picked by CV."""
+    rules_only = dataclasses.replace(rubric, heads=None)
+    items = _items(rubric, rules_only)
+    texts = sorted({text for entries in items.values() for _, _, units in entries
+                    for text in units} | {
+        text for example in rubric.ordinary
+        for text in example_units(example, rubric.checks["apology"], "sentence")})
+    vectors = dict(zip(texts, encode(texts)))
+    heads = {}
+    for check_id, rule in rubric.checks.items():
+        if rule.head_id == check_id:
+            heads[check_id] = _train_one(check_id, rubric, rules_only, items, vectors)
+            logger.info("trained %s: threshold %.2f, veto %.2f", check_id,
+                        heads[check_id].threshold, heads[check_id].veto)
+    return CheckHeads(examples_digest=examples_digest(rubric), heads=heads)
+
+
+def _items(rubric: Rubric, rules_only: Rubric) -> dict[str, list[tuple[str, bool, list[str]]]]:
+    """Per check: (example, is positive, unit texts) for each meaning example and each
+    ``examples`` line. A negative of a check with ``requires`` whose prerequisite the phrase
+    rules do not find is left out: it is negative for its context, not for its words."""
+    items = {}
+    for check_id, rule in rubric.checks.items():
+        if rule.meaning is None:
+            continue
+        unit = rubric.checks[rule.head_id].meaning.unit if rule.head_id else rule.meaning.unit
+        negatives = [example for example in rule.meaning.negative + rule.examples_no_match
+                     if _context_holds(example, rule, rules_only)]
+        items[check_id] = [(example, label, example_units(example, rule, unit))
+                           for label, examples in (
+                               (True, rule.meaning.positive + rule.examples_match),
+                               (False, tuple(negatives)))
+                           for example in examples]
+    return items
+
+
+def _context_holds(example: str, rule: CheckRule, rules_only: Rubric) -> bool:
+    if not rule.requires:
+        return True
+    results = run_checks(example_transcript(example, speaker=rule.speaker), rules_only,
+                         customer_name=None)
+    return all(results[required].met is True for required in rule.requires)
+
+
+def _train_one(check_id: str, rubric: Rubric, rules_only: Rubric, items, vectors) -> Head:  # noqa: ANN001
+    own = items[check_id]
+    family = next((f for f in FAMILIES if check_id in f), frozenset({check_id}))
+    speaker = rubric.checks[check_id].speaker
+    others = [text for other, entries in items.items() if other not in family
+              for _, _, units in entries for text in units]
+    ordinary = [text for example in rubric.ordinary
+                for text in example_units(example, rubric.checks[check_id], "sentence")]
+    folds = np.random.default_rng(_SEED).permutation(len(own)) % FOLDS
+    scores = np.zeros(len(own))
+    for fold in range(FOLDS):
+        beta = _fit(own, others, ordinary, vectors, keep=folds != fold)
+        for index in np.flatnonzero(folds == fold):
+            scores[index] = _max_probability(beta, own[index][2], vectors)
+    labels = np.array([label for _, label, _ in own])
+    rule_met = np.array([run_checks(example_transcript(example, speaker=speaker), rules_only,
+                                    customer_name=None)[check_id].met is True
+                         for example, _, _ in own])
+    threshold, veto = _pick(scores, labels, rule_met, floor=SHIPPED_THRESHOLD_FLOOR)
+    alone, _ = _pick(scores, labels, np.zeros(len(own), dtype=bool), floor=0.0)
+    beta = _fit(own, others, ordinary, vectors, keep=np.ones(len(own), dtype=bool))
+    threshold, veto = _honour_examples(rubric.checks[check_id], own, rule_met, beta, vectors,
+                                       threshold=threshold, veto=veto)
+    return Head(weights=beta[:-1].astype(np.float32), bias=float(beta[-1]),
+                threshold=threshold, veto=veto, alone_threshold=alone)
+
+
+def _honour_examples(rule: CheckRule, own, rule_met: np.ndarray, beta: np.ndarray, vectors,  # noqa: ANN001
+                     *, threshold: float, veto: float) -> tuple[float, float]:
+    """The rubric's ``examples`` lines are what the check must do, so the final head's
+    threshold rises above any no_match line it would fire on, and its veto falls below any
+    match line whose phrase it would cancel (as far as the other lines allow)."""
+    for (example, label, units), by_rule in zip(own, rule_met):
+        probability = _max_probability(beta, units, vectors)
+        if example in rule.examples_no_match and not label and probability >= threshold:
+            threshold = min(round(probability + 0.01, 2), 0.99)
+        if example in rule.examples_match and label and by_rule and probability < veto:
+            veto = max(round(probability - 0.01, 2), 0.0)
+    return threshold, veto
+
+
+def _fit(own, others, ordinary, vectors, *, keep: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    rows, labels, weights = [], [], []
+    for (_, label, units), kept in zip(own, keep):
+        if kept:
+            rows += [vectors[text] for text in units]
+            labels += [float(label)] * len(units)
+            weights += [1.0] * len(units)
+    rows += [vectors[text] for text in others + ordinary]
+    labels += [0.0] * (len(others) + len(ordinary))
+    weights += [OTHER_CHECK_WEIGHT] * len(others) + [1.0] * len(ordinary)
+    labels_array, weights_array = np.array(labels), np.array(weights)
+    positive = labels_array == 1.0  # balance the classes: positives weigh as much as the rest
+    weights_array[positive] *= weights_array[~positive].sum() / max(weights_array[positive].sum(), 1e-9)
+    return fit_logistic(np.array(rows), labels_array, weights_array)
+
+
+def _max_probability(beta: np.ndarray, units: list[str], vectors) -> float:  # noqa: ANN001
+    if not units:
+        return 0.0
+    stacked = np.array([vectors[text] for text in units])
+    return float((1.0 / (1.0 + np.exp(-(stacked @ beta[:-1] + beta[-1])))).max())
+
+
+def _pick(scores: np.ndarray, labels: np.ndarray, rule_met: np.ndarray, *,
+          floor: float) -> tuple[float, float]:
+    best = (-1.0, 0.0, 0.0, 0.0)
+    for threshold in (t for t in _THRESHOLDS if t >= floor):
+        for veto in (v for v in _VETOES if v <= threshold):
+            predicted = (scores >= threshold) | (rule_met & (scores >= veto))
+            true_positives = (predicted & labels).sum()
+            f1 = 2 * true_positives / max(predicted.sum() + labels.sum(), 1)
+            best = max(best, (f1, threshold, -veto, veto))
+    return float(best[1]), float(best[3])
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    rubric = subparsers.add_parser("rubric", help="the transcript rubric's meaning matcher")
+    actions = rubric.add_subparsers(dest="rubric_action", required=True)
+    train = actions.add_parser("train", help="train the matcher's heads from the rubric examples")
+    train.add_argument("--rubric", type=Path, default=None,
+                       help="rubric file (default: the packaged pipeline/rubric.toml)")
+    train.set_defaults(handler=_train_command)
+
+
+def _train_command(args: argparse.Namespace) -> int:
+    from pipeline.sentence_encoder import default_encoder
+
+    rubric = rubric_from_path_without_heads(args.rubric)
+    heads = train_heads(rubric, default_encoder().encode)
+    path = heads_path(args.rubric)
+    save_heads(heads, path)
+    print(f"trained {len(heads.heads)} heads from {rubric.version}; wrote {path}")
+    return 0

@@ -1,0 +1,136 @@
+"""The meaning matcher: units, the combining rule, confidences, heads on disk, and the real
+model and heads on wordings the phrase lists never saw."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from pipeline.check_heads import CheckHeads, Head, heads_path, load_heads, save_heads
+from pipeline.check_training import fit_logistic
+from pipeline.checks import example_transcript, run_checks
+from pipeline.errors import ConfigError
+from pipeline.meaning import UnitScore, combine, outcome_confidence, unit_spans, unit_text
+from pipeline.report import check_outcome
+from pipeline.rubric import load_rubric
+from pipeline.text_normalize import tokenize
+from pipeline.types import Speaker
+
+RUBRIC = load_rubric()
+
+
+def spans_of(text, unit="sentence"):
+    pieces = tuple(text.split())
+    tokens = tokenize(pieces)
+    return [unit_text(tokens, pieces, span) for span in unit_spans(tokens, pieces, unit=unit)]
+
+
+def test_sentences_are_units_and_a_turn_is_one():
+    text = "I can't refund it. What I can do is send a voucher."
+    assert spans_of(text) == ["I can't refund it.", "What I can do is send a voucher."]
+    assert spans_of(text, unit="turn") == [text]
+
+
+def test_a_one_or_two_word_sentence_is_read_with_the_next():
+    assert spans_of("Disruptive? It's damn annoying.") == ["Disruptive? It's damn annoying."]
+    assert spans_of("Anything else?") == ["Anything else?"]
+
+
+def test_a_long_unpunctuated_stretch_is_read_in_overlapping_windows():
+    words = " ".join(f"x{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(30))
+    units = spans_of(words)
+    assert [len(unit.split()) for unit in units] == [12, 12, 12, 12]
+    assert units[0].split()[6] == units[1].split()[0]  # a stride of six words
+
+
+HEAD = Head(weights=np.zeros(384, dtype=np.float32), bias=0.0, threshold=0.6, veto=0.2,
+            alone_threshold=0.5)
+
+
+@pytest.mark.parametrize("rule_spans, probability, expected", [
+    ([(1, 3)], 0.1, []),  # the matcher is sure it is not the behaviour: the phrase is vetoed
+    ([(1, 3)], 0.3, [((1, 3), 0.5)]),  # a phrase the matcher doubts still counts, at 0.5
+    ([(1, 3)], 0.9, [((1, 3), 0.9)]),
+    ([], 0.7, [((0, 5), 0.7)]),  # the matcher alone, quoting the whole unit
+    ([], 0.5, []),
+])
+def test_combining_rule(rule_spans, probability, expected):
+    hits = combine(rule_spans, [UnitScore(span=(0, 5), probability=probability)], HEAD)
+    assert [(hit.span, hit.confidence) for hit in hits] == expected
+
+
+def test_overlapping_windows_are_one_hit():
+    units = [UnitScore(span=(0, 12), probability=0.9), UnitScore(span=(6, 18), probability=0.8),
+             UnitScore(span=(12, 24), probability=0.7)]
+    assert [hit.span for hit in combine([], units, HEAD)] == [(0, 12), (12, 24)]
+
+
+def test_confidence_is_the_weakest_needed_hit_or_the_nearest_miss():
+    assert outcome_confidence(True, [0.9, 0.7], [0.1], min_count=1) == 0.9
+    assert outcome_confidence(True, [0.9, 0.7, 0.6], [], min_count=3) == 0.6
+    assert outcome_confidence(False, [], [0.2, 0.1], min_count=1) == 0.8
+    assert outcome_confidence(False, [0.95], [0.1], min_count=3) == 1.0  # one sure apology
+
+
+def test_heads_round_trip_and_stale_heads_name_the_fix(tmp_path):
+    rubric_path = tmp_path / "mine.toml"
+    path = heads_path(rubric_path)
+    assert path.name == "mine.heads.npz"
+    save_heads(RUBRIC.heads, path)
+    loaded = load_heads(path, RUBRIC)
+    assert set(loaded.heads) == set(RUBRIC.heads.heads)
+    head = loaded.heads["apology"]
+    assert np.array_equal(head.weights, RUBRIC.heads.heads["apology"].weights)
+    save_heads(CheckHeads(examples_digest="0" * 16, heads=dict(RUBRIC.heads.heads)), path)
+    with pytest.raises(ConfigError, match="rubric train --rubric .*mine.toml"):
+        load_heads(path, dataclasses.replace(
+            RUBRIC, checks={**RUBRIC.checks, "apology": dataclasses.replace(
+                RUBRIC.checks["apology"], examples_match=("Sorry!",))}))
+
+
+def test_logistic_fit_separates_what_is_separable():
+    rng = np.random.default_rng(0)
+    vectors = np.vstack([rng.normal(1.0, 0.3, (20, 4)), rng.normal(-1.0, 0.3, (20, 4))])
+    labels = np.r_[np.ones(20), np.zeros(20)]
+    beta = fit_logistic(vectors, labels, np.ones(40))
+    predicted = (vectors @ beta[:-1] + beta[-1]) > 0
+    assert (predicted == labels.astype(bool)).all()
+
+
+def outcome(example, check_id):
+    speaker = RUBRIC.checks[check_id].speaker
+    return run_checks(example_transcript(example, speaker=speaker), RUBRIC,
+                      customer_name=None)[check_id]
+
+
+@pytest.mark.parametrize("example, check_id, expected", [
+    ("customer: You're a useless idiot! | agent: I want to help, but I can't carry on while "
+     "you insult me, so let's keep this respectful.", "agent_boundary_set", True),
+    ("customer: You're a useless idiot! | agent: I want to help, but I can't carry on while "
+     "you insult me, so let's keep this respectful.", "negative_language", False),
+    ("Then you have to hold the reset button until the light flashes.", "negative_language",
+     False),
+    ("So what I'm hearing is the bill doubled after the upgrade.", "negative_language", False),
+    ("So what I'm hearing is the bill doubled after the upgrade.", "paraphrase_or_clarify",
+     True),
+    ("So the router was delivered but never worked, is that what happened?",
+     "paraphrase_or_clarify", True),
+    ("We can either refund you today or send a new one by courier, and neither costs you a "
+     "penny.", "solution_offered", True),
+    ("Would it help if I asked my team leader to look at this with you?",
+     "escalation_offered", True),
+])
+def test_the_matcher_reads_wordings_the_phrases_never_saw(example, check_id, expected):
+    result = outcome(example, check_id)
+    assert result.met is expected
+    assert 0.5 <= result.confidence <= 1.0
+
+
+def test_evidence_quotes_the_sentence_and_its_time_and_the_report_carries_confidence():
+    example = ("agent: Let me look. | agent: Right, I've got it. | agent: Would it help if I "
+               "asked my team leader to look at this with you?")
+    result = outcome(example, "escalation_offered")
+    (evidence,) = result.evidence
+    assert evidence.speaker is Speaker.AGENT and evidence.start_s == pytest.approx(6.0)
+    assert "team leader" in evidence.text
+    assert check_outcome(result).confidence == result.confidence
