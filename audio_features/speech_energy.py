@@ -32,14 +32,18 @@ def frame_level_db(samples: np.ndarray, frame_len: int) -> np.ndarray:
     return 10 * np.log10(np.maximum(sums / frame_len, _TINY))
 
 
-def loud_speech_level_db(level_db: np.ndarray, *, floor_percentile: float,
-                         above_floor_db: float, loud_percentile: float) -> float:
+def noise_floor_db(level_db: np.ndarray, *, percentile: float) -> float:
+    """A channel's noise floor: the ``percentile`` of its frame levels (every call has pauses)."""
+    return float(np.percentile(level_db, percentile))
+
+
+def loud_speech_level_db(level_db: np.ndarray, *, floor_db: float, above_floor_db: float,
+                         loud_percentile: float) -> float:
     """The level of a channel's loud speech: the ``loud_percentile`` of frames standing
-    ``above_floor_db`` over its noise floor (the ``floor_percentile`` of all frames).
+    ``above_floor_db`` over its noise floor ``floor_db``.
 
     NaN when no frame stands out of the floor (a silent or noise-only channel).
     """
-    floor_db = float(np.percentile(level_db, floor_percentile))
     active = level_db[level_db >= floor_db + above_floor_db]
     return float(np.percentile(active, loud_percentile)) if active.size else float("nan")
 
@@ -52,13 +56,12 @@ def level_gain_db(loud_db: float, *, target_dbfs: float, max_boost_db: float,
     return float(np.clip(target_dbfs - loud_db, -max_cut_db, max_boost_db))
 
 
-def loud_frames(level_db: np.ndarray, *, floor_percentile: float, above_floor_db: float,
+def loud_frames(level_db: np.ndarray, *, floor_db: float, above_floor_db: float,
                 loud_db: float, below_loud_db: float) -> np.ndarray:
-    """``(frames,)`` bool: frames ``above_floor_db`` over the noise floor and no more than
-    ``below_loud_db`` under the channel's loud speech level ``loud_db``."""
+    """``(frames,)`` bool: frames ``above_floor_db`` over the noise floor ``floor_db`` and no
+    more than ``below_loud_db`` under the channel's loud speech level ``loud_db``."""
     if not np.isfinite(loud_db):
         return np.zeros(level_db.shape, dtype=bool)
-    floor_db = float(np.percentile(level_db, floor_percentile))
     return level_db >= max(floor_db + above_floor_db, loud_db - below_loud_db)
 
 

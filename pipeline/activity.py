@@ -74,15 +74,16 @@ def speech_evidence(samples: np.ndarray, *, sample_rate_hz: float,
     windows that are loud for this channel and voiced.
     """
     levels_db = speech_energy.frame_level_db(samples, VAD_WINDOW_SAMPLES)
+    floor_db = speech_energy.noise_floor_db(levels_db, percentile=_FLOOR_PERCENTILE)
     loud_db = speech_energy.loud_speech_level_db(
-        levels_db, floor_percentile=_FLOOR_PERCENTILE, above_floor_db=config.loud_above_floor_db,
+        levels_db, floor_db=floor_db, above_floor_db=config.loud_above_floor_db,
         loud_percentile=_LOUD_PERCENTILE)
     gain_db = speech_energy.level_gain_db(loud_db, target_dbfs=config.vad_speech_level_dbfs,
                                           max_boost_db=config.vad_max_boost_db,
                                           max_cut_db=_MAX_CUT_DB)
     scaled = np.clip(samples * np.float32(10 ** (gain_db / 20)), -1.0, 1.0)
     evidence = speech_probabilities(scaled).copy()
-    loud = speech_energy.loud_frames(levels_db, floor_percentile=_FLOOR_PERCENTILE,
+    loud = speech_energy.loud_frames(levels_db, floor_db=floor_db,
                                      above_floor_db=config.loud_above_floor_db, loud_db=loud_db,
                                      below_loud_db=config.loud_below_speech_db)
     unsure = np.flatnonzero(_fit(loud, evidence.size) & (evidence < config.onset_probability))

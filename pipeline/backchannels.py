@@ -53,7 +53,7 @@ def refine_with_words(events: tuple[Event, ...], transcript: tuple[Utterance, ..
 
 def overlapping_words(transcript: tuple[Utterance, ...], event: Event) -> tuple[Word, ...]:
     """The entrant's words spoken during the entrant's run that started the event."""
-    run_end_s = event.start_s + float(event.details.get("run_s", event.end_s - event.start_s))
+    run_end_s = event.start_s + _run_s(event)
     return tuple(word for utterance in transcript if utterance.speaker is event.speaker
                  for word in utterance.words
                  if event.start_s - WORD_SLACK_S <= word.start_s < run_end_s + WORD_SLACK_S)
@@ -87,7 +87,7 @@ def clearly_heard(content: list[tuple[str, float]], *, min_probability: float) -
 def _decide(event: Event, words: tuple[Word, ...], held: set[str], *,
             config: TurnConfig) -> Event | None:
     spoken = " ".join(word.word.strip() for word in words)
-    run_s = float(event.details.get("run_s", event.end_s - event.start_s))
+    run_s = _run_s(event)
     overlap_s = float(event.details["overlap_s"])
     other = event.speaker.other if isinstance(event.speaker, Speaker) else None
     content = content_tokens(words)
@@ -118,7 +118,7 @@ def _held_words(transcript: tuple[Utterance, ...], event: Event) -> set[str]:
     """The tokens the other party said in the seconds before and during the entrant's run."""
     if not isinstance(event.speaker, Speaker):
         return set()
-    run_end_s = event.start_s + float(event.details.get("run_s", event.end_s - event.start_s))
+    run_end_s = event.start_s + _run_s(event)
     return {token for utterance in transcript if utterance.speaker is event.speaker.other
             for word in utterance.words
             if event.start_s - ECHO_LOOKBACK_S <= word.start_s < run_end_s
@@ -142,6 +142,11 @@ def _as_interruption(event: Event, other: Speaker, *, run_s: float, overlap_s: f
                                    "interrupted": other.value, "overlap_s": overlap_s,
                                    "yielded": False, "run_s": round(run_s, 3), "words": spoken,
                                    "decided_by": "words"}))
+
+
+def _run_s(event: Event) -> float:
+    """How long the entrant's run lasted (older events without ``run_s``: the event itself)."""
+    return float(event.details.get("run_s", event.end_s - event.start_s))
 
 
 def _token(word: str) -> str:

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from audio_features.speech_energy import (frame_level_db, level_gain_db, loud_frames,
-                                          loud_speech_level_db, periodicity)
+                                          loud_speech_level_db, noise_floor_db, periodicity)
 
 RATE_HZ = 16000
 
@@ -27,15 +27,17 @@ def test_noise_and_key_clicks_are_not_periodic():
 
 def test_loud_frames_are_relative_to_the_channel_not_absolute():
     levels = np.array([-70.0] * 20 + [-12.0] * 10 + [-38.0, -45.0, -50.0])
-    loud_db = loud_speech_level_db(levels, floor_percentile=10, above_floor_db=15,
+    floor_db = noise_floor_db(levels, percentile=10)
+    assert floor_db == pytest.approx(-70.0)
+    loud_db = loud_speech_level_db(levels, floor_db=floor_db, above_floor_db=15,
                                    loud_percentile=95)
     assert loud_db == pytest.approx(-12.0)
-    found = loud_frames(levels, floor_percentile=10, above_floor_db=15, loud_db=loud_db,
+    found = loud_frames(levels, floor_db=floor_db, above_floor_db=15, loud_db=loud_db,
                         below_loud_db=30)
     np.testing.assert_array_equal(found, [False] * 20 + [True] * 11 + [False, False])
     # The same channel 40 dB quieter finds the same frames: nothing is absolute.
-    quieter = loud_frames(levels - 40, floor_percentile=10, above_floor_db=15,
-                          loud_db=loud_db - 40, below_loud_db=30)
+    quieter = loud_frames(levels - 40, floor_db=noise_floor_db(levels - 40, percentile=10),
+                          above_floor_db=15, loud_db=loud_db - 40, below_loud_db=30)
     np.testing.assert_array_equal(found, quieter)
 
 
@@ -44,5 +46,5 @@ def test_gain_brings_loud_speech_to_the_target_within_limits():
     assert level_gain_db(-60.0, target_dbfs=-26.0, max_boost_db=20, max_cut_db=60) == 20.0
     assert level_gain_db(float("nan"), target_dbfs=-26.0, max_boost_db=20, max_cut_db=60) == 0.0
     silent = frame_level_db(np.zeros(4096), 512)
-    assert np.isnan(loud_speech_level_db(silent, floor_percentile=10, above_floor_db=15,
-                                         loud_percentile=95))
+    assert np.isnan(loud_speech_level_db(silent, floor_db=noise_floor_db(silent, percentile=10),
+                                         above_floor_db=15, loud_percentile=95))
