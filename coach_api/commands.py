@@ -41,7 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     issue = tokens.add_parser("issue", help="print a new token for a user")
     issue.add_argument("name")
     issue.set_defaults(handler=run_tokens_issue)
-    revoke = tokens.add_parser("revoke", help="revoke every token of a user")
+    revoke = tokens.add_parser("revoke", help="revoke every token of a user and end their "
+                                              "sign-ins to the pages")
     revoke.add_argument("name")
     revoke.set_defaults(handler=run_tokens_revoke)
 
@@ -188,7 +189,10 @@ def run_tokens_issue(args: argparse.Namespace) -> int:
 
 
 def run_tokens_revoke(args: argparse.Namespace) -> int:
+    """Revoke a user's tokens and end their page sessions: all of their ways in."""
     with _store() as store:
-        count = store.revoke_tokens(store.get_user_by_name(args.name).id)
-    print(f"revoked {count} token(s) of {args.name}")
+        user = store.get_user_by_name(args.name)
+        count = store.revoke_tokens(user.id)
+        ended = store.end_sessions(user.id)
+    print(f"revoked {count} token(s) of {args.name} and ended {ended} sign-in(s)")
     return EXIT_OK

@@ -155,3 +155,13 @@ def test_a_short_password_stores_no_user(world, settings, monkeypatch):
         run_cli(["users", "add", "shorty", "--role", "trainer", "--password-stdin"],
                 monkeypatch, stdin="short\n")
     assert "shorty" not in [user.name for user in world.store.list_users()]
+
+
+def test_tokens_revoke_also_ends_the_users_sign_ins(signed_up, settings, monkeypatch, capsys):
+    monkeypatch.setenv("CALLCOACH_HOME", str(settings.home))
+    client = signed_up.client
+    sign_in(client, "agent_a1")
+    run_cli(["tokens", "revoke", "agent_a1"], monkeypatch)
+    assert "ended 1 sign-in(s)" in capsys.readouterr().out
+    signed_up.store.end_session("x")  # this process forgets what it remembered
+    assert client.get("/api/v1/me").status_code == 401
