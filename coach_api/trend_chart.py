@@ -13,8 +13,9 @@ from html import escape
 
 from coach_api.trends import WeekTrend
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 40, 16, 12, 36  # margins, in viewBox units
+# A small viewBox, so its text (14 units) stays readable when a phone shrinks the chart.
+WIDTH, HEIGHT = 480, 230
+LEFT, RIGHT, TOP, BOTTOM = 40, 12, 12, 36  # margins, in viewBox units
 # Eight colours told apart with the common colour-vision deficiencies (Okabe & Ito, 2008);
 # each line also gets its own marker shape, so colour is never the only cue.
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
@@ -69,12 +70,15 @@ def _axes(weeks: Sequence[WeekTrend]) -> list[str]:
                      'class="grid"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{score}</text>')
     span = max(len(weeks) - 1, 1)
-    step = max(1, len(weeks) // 6)  # at most ~7 labels, so they never overlap
+    step = max(1, len(weeks) // 4)  # at most ~5 labels, so they never overlap
+    last = len(weeks) - 1
     for i, week in enumerate(weeks):
-        if i % step and i != len(weeks) - 1:
+        if i % step and i != last or (i != last and last - i < step):
             continue
         x = LEFT + (WIDTH - LEFT - RIGHT) * (i / span if len(weeks) > 1 else 0.5)
-        parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 12}" text-anchor="middle">'
+        # The end labels lean inwards, so none is cut off at the chart's edge.
+        anchor = "start" if i == 0 and last else "end" if i == last and last else "middle"
+        parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 12}" text-anchor="{anchor}">'
                      f'{week.week_start.strftime("%d %b")}</text>')
     return parts
 
