@@ -8,6 +8,7 @@ several in a row the account's sign-ins are blocked for a while (``pipeline.stor
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -22,6 +23,7 @@ from coach_api.sessions import (CSRF_FIELD, SESSION_COOKIE, SIGN_IN_PATH, clear_
 from pipeline.errors import AuthenticationError, TooManyAttemptsError
 from pipeline.store.users import UserRecord
 
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
 FAILED_SIGN_IN_PAUSE_S = 1.0  # on the event loop: a pause that holds no worker thread
@@ -74,6 +76,7 @@ async def sign_in(request: Request, store: StoreDep, settings: SettingsDep,
         response.headers["Retry-After"] = str(blocked.retry_after_s)
         return response
     except AuthenticationError:
+        logger.info("failed sign-in as %r", name[:40])
         await asyncio.sleep(FAILED_SIGN_IN_PAUSE_S)
         return _sign_in_form(request, settings, next_path=next_path, status_code=401,
                              error="That name and password do not match. Check both and try "
@@ -83,8 +86,14 @@ async def sign_in(request: Request, store: StoreDep, settings: SettingsDep,
 
 async def _start_session(request: Request, store, settings, user: UserRecord,
                          next_path: str | None) -> Response:
+    """A new session for every sign-in (never the one the browser came with, which someone
+    may have planted); the browser's previous one, if any, ends."""
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:
+        await run_in_threadpool(store.end_session, previous)
     grant = await run_in_threadpool(store.start_session, user.id,
                                     lifetime_s=settings.session_hours * 3600)
+    logger.info("%s signed in to the pages", user.name)
     response = RedirectResponse(next_path or home_for(user), status_code=303)
     set_session_cookie(response, grant.token, expires_at=grant.expires_at,
                        secure=secure_cookies(request, settings))

@@ -136,3 +136,20 @@ def test_the_api_docs_work_offline(site, browser):
     assert page.locator(".opblock-summary-path").filter(has_text="/api/v1/calls").count() > 0
     assert blocked == []  # nothing asked of another host
     assert page.problems == []
+
+
+def test_a_one_time_sign_in_link_signs_in_once(site, browser):
+    with site.store() as store:
+        user = store.get_user_by_name("agent_a2")
+        grant = store.issue_sign_in_link(user.id, lifetime_s=600)
+    page = new_page(browser, viewport=PHONE_VIEWPORT)
+    page.goto(f"{site.url}/ui/sign-in/link#{grant.token}")
+    assert grant.token not in page.url  # taken out of the address bar and history
+    page.get_by_role("button", name="Sign in with this link").click()
+    page.wait_for_url(f"{site.url}/ui/me")
+    assert "agent_a2 (agent)" in page.locator("#whoami").inner_text()
+    assert_page_clean(page)
+    again = new_page(browser)
+    again.goto(f"{site.url}/ui/sign-in/link#{grant.token}")
+    again.get_by_role("button", name="Sign in with this link").click()
+    assert "used already" in again.get_by_role("alert").inner_text()

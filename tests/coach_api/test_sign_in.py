@@ -213,3 +213,18 @@ def test_opening_a_sign_in_link_uses_nothing(world):
     grant = world.store.issue_sign_in_link(user.id, lifetime_s=600)
     assert world.client.get("/ui/sign-in/link").status_code == 200
     assert world.store.redeem_sign_in_link(grant.token).name == "agent_a1"
+
+
+def test_signing_in_never_keeps_the_session_the_browser_came_with(signed_up, no_pause):
+    client = signed_up.client
+    token = form_token(client)
+    planted = signed_up.store.start_session(signed_up.store.get_user_by_name("agent_a2").id,
+                                            lifetime_s=600).token
+    client.cookies.set(SESSION_COOKIE, planted)
+    response = client.post("/ui/sign-in", data={"name": "agent_a1", "password": PASSWORD,
+                                                "csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    issued = response.cookies.get(SESSION_COOKIE)
+    assert issued not in (None, planted)
+    assert signed_up.store.user_for_session(planted) is None
+    assert signed_up.store.user_for_session(issued).name == "agent_a1"
