@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -13,22 +15,24 @@ from coach_api.page_shell import PageUser, render
 from pipeline.errors import PermissionDeniedError
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="calls to skip, newest first")]
 
 
 @router.get("/me")
-async def my_page(request: Request, user: PageUser, store: StoreDep) -> HTMLResponse:
+async def my_page(request: Request, user: PageUser, store: StoreDep,
+                  offset: Offset = 0) -> HTMLResponse:
     if not user.agent_id:
         raise PermissionDeniedError(f"a {user.role.value} has no calls of their own; the "
                                     "team page lists each agent's")
-    view = await run_in_threadpool(agent_view, store, user, user.agent_id)
+    view = await run_in_threadpool(agent_view, store, user, user.agent_id, offset=offset)
     return render(request, "agent.html", title="My calls and coaching", user=user, view=view,
                   own=True)
 
 
 @router.get("/agents/{agent_id}")
-async def agent_page(request: Request, agent_id: str, user: PageUser,
-                     store: StoreDep) -> HTMLResponse:
-    view = await run_in_threadpool(agent_view, store, user, agent_id)
+async def agent_page(request: Request, agent_id: str, user: PageUser, store: StoreDep,
+                     offset: Offset = 0) -> HTMLResponse:
+    view = await run_in_threadpool(agent_view, store, user, agent_id, offset=offset)
     name = view.agent_name or agent_id
     return render(request, "agent.html", title=f"Agent {name}", user=user, view=view,
                   own=user.agent_id == agent_id)

@@ -12,7 +12,9 @@ import pytest
 from coach_api.commands import register
 from pipeline.errors import ErrorKind
 
+from .conftest import STARTED_AT
 from .signing_in import PASSWORD, page_csrf, sign_in
+from .synthetic import seed_call
 
 
 @pytest.fixture
@@ -165,3 +167,26 @@ def test_tokens_revoke_also_ends_the_users_sign_ins(signed_up, settings, monkeyp
     assert "ended 1 sign-in(s)" in capsys.readouterr().out
     signed_up.store.end_session("x")  # this process forgets what it remembered
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_the_agent_page_says_why_a_call_has_no_report_and_pages_through_calls(signed_up,
+                                                                             monkeypatch):
+    from coach_api import agent_home
+
+    monkeypatch.setattr(agent_home, "RECENT_CALLS", 1)
+    store = signed_up.store
+    seed_call(store, signed_up.folder, call_id="call-a1-old", agent_id="a1", team="blue",
+              seed=7, started_at=STARTED_AT.replace(year=2023))
+    seed_call(store, signed_up.folder, call_id="call-a1-bad", agent_id="a1", team="blue",
+              seed=8, started_at=STARTED_AT, with_report=False)
+    store.mark_failed("call-a1-bad", reason="no audio stream in /data/x.opus",
+                      kind=ErrorKind.INVALID_AUDIO)
+    sign_in(signed_up.client, "agent_a1")
+    first = signed_up.client.get("/ui/me").text
+    assert "Call call-a1-bad" in first and "could not be read as a call" in first
+    assert "/data/" not in first
+    assert 'data-call-id="call-blue"' in first and 'data-call-id="call-a1-old"' not in first
+    assert "Calls 1–1 of 2" in first and 'href="?offset=1"' in first
+    older = signed_up.client.get("/ui/me?offset=1").text
+    assert 'class="call-card" data-call-id="call-a1-old"' in older
+    assert 'href="?offset=0"' in older
