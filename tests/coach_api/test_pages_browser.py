@@ -8,8 +8,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from .browser import (PHONE_VIEWPORT, assert_page_clean, browser, new_page,  # noqa: F401
-                      open_signed_in, sign_in_page, site)
+from .browser import (PHONE_VIEWPORT, assert_page_clean, browser,  # noqa: F401
+                      horizontal_overflow_px, new_page, open_signed_in, site)
 
 
 def test_sign_in_then_sign_out(site, browser):
@@ -119,11 +119,7 @@ def test_missing_and_forbidden_pages_say_so(site, browser, who, path, status, wo
     assert words in page.get_by_role("alert").inner_text()
     assert page.locator("nav[aria-label=Main]").is_visible()  # still signed in, with a way on
     page.problems.clear()  # the browser logs the status itself
-    assert horizontal_overflow_px_ok(page)
-
-
-def horizontal_overflow_px_ok(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert horizontal_overflow_px(page) <= 0
 
 
 def test_the_api_docs_work_offline(site, browser):
