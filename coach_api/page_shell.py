@@ -84,8 +84,11 @@ def render(request: Request, template: str, *, title: str, user: UserRecord | No
     shell = {"api": API_PREFIX, "title": title, "user": user, "home": home_for(user),
              "nav": NAV.get(user.role, ()) if user else (), "current": request.url.path,
              "csrf": csrf_token_for(session) if user is not None and session else ""}
-    return templates(request).TemplateResponse(request, template, {**shell, **context},
-                                               status_code=status_code)
+    response = templates(request).TemplateResponse(request, template, {**shell, **context},
+                                                   status_code=status_code)
+    # Pages hold personal data and the session's CSRF token: no cache keeps a copy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def make_templates() -> Jinja2Templates:

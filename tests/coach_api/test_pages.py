@@ -190,3 +190,17 @@ def test_the_agent_page_says_why_a_call_has_no_report_and_pages_through_calls(si
     older = signed_up.client.get("/ui/me?offset=1").text
     assert 'class="call-card" data-call-id="call-a1-old"' in older
     assert 'href="?offset=0"' in older
+
+
+def test_a_page_that_fails_says_so_without_details_and_is_not_cached(signed_up, monkeypatch):
+    from coach_api.routes import agent_pages
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom at /srv/callcoach/secret.py line 3")
+
+    monkeypatch.setattr(agent_pages, "agent_view", broken)
+    sign_in(signed_up.client, "agent_a1")
+    page = signed_up.client.get("/ui/me")
+    assert page.status_code == 500 and "Something went wrong" in page.text
+    assert "boom" not in page.text and "/srv/" not in page.text
+    assert page.headers["cache-control"] == "no-store"
