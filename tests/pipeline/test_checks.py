@@ -2,7 +2,9 @@
 
 import pytest
 
-from pipeline.checks import QUOTE_MAX_CHARS, name_parts, run_checks
+from pipeline.checks import run_checks
+from pipeline.name_checks import name_parts
+from pipeline.transcript_lines import QUOTE_MAX_CHARS
 from pipeline.rubric import load_rubric
 from pipeline.text_normalize import normalize_text, number_to_words
 from pipeline.types import Speaker, Utterance, Word

@@ -8,7 +8,8 @@ import pytest
 
 from pipeline.checks import example_transcript, run_checks
 from pipeline.errors import ConfigError
-from pipeline.rubric import CHECK_IDS, compile_phrase, load_rubric, rubric_from_mapping
+from pipeline.rubric import CHECK_IDS, load_rubric, rubric_from_mapping
+from pipeline.rubric_phrases import compile_phrase
 
 RUBRIC = load_rubric()
 RAW = tomllib.loads(resources.files("pipeline").joinpath("rubric.toml").read_text(encoding="utf-8"))
