@@ -97,15 +97,17 @@ def runner_deployments(plan: DeploymentPlan) -> list[Any]:
     options = {"name": plan.name, "parameters": dict(plan.parameters or {}),
                "job_variables": {"env": {THREAD_LIMIT_VARIABLE: str(plan.concurrency)}}}
     deployments = []
+    # _sync: Prefect hands back a coroutine when the calling thread has an event loop running;
+    # this function is synchronous whoever calls it.
     for module, file, function in DEPLOYED_FLOWS:
         if plan.source is not None:
             flow = Flow.from_source(source=str(plan.source.resolve()),
                                     entrypoint=f"{file}:{function}")
-            deployments.append(flow.to_deployment(**options))
+            deployments.append(flow.to_deployment(_sync=True, **options))
         else:
             flow = getattr(importlib.import_module(module), function)
             deployments.append(flow.to_deployment(entrypoint_type=EntrypointType.MODULE_PATH,
-                                                  **options))
+                                                  _sync=True, **options))
     return deployments
 
 

@@ -85,7 +85,9 @@ def site(tmp_path_factory) -> Iterator[Site]:
         yield Site(url=url, home=home, tokens=tokens)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running while it is started, and
+# Prefect then takes every later test for async code (its calls would return coroutines).
+@pytest.fixture(scope="module")
 def browser():
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (apt-get install -y chromium)")
