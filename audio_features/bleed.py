@@ -9,6 +9,7 @@ with it, so it is kept.
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import numpy as np
@@ -96,9 +97,17 @@ def own_voice_frames(own: np.ndarray, other: np.ndarray, *, frame_len: int, marg
 
 def _analysis_band(samples: np.ndarray, *, sample_rate_hz: float) -> np.ndarray:
     """Band-pass and pre-emphasise; the same causal filter on both channels keeps the delay."""
+    # A copy of the cached design: sosfilt wants a writable array, and the cache must not change.
+    return scipy.signal.sosfilt(_band_filter(float(sample_rate_hz)).copy(), samples)
+
+
+@functools.lru_cache(maxsize=8)
+def _band_filter(sample_rate_hz: float) -> np.ndarray:
+    """The analysis filter's second-order sections, designed once per rate (the design costs
+    as much as filtering ten seconds of audio)."""
     sos = scipy.signal.butter(2, _BAND_HZ, btype="bandpass", fs=sample_rate_hz, output="sos")
     pre_emphasis = np.array([[1.0, -_PRE_EMPHASIS, 0.0, 1.0, 0.0, 0.0]])  # one pass, not two
-    return scipy.signal.sosfilt(np.concatenate([sos, pre_emphasis]), samples)
+    return np.concatenate([sos, pre_emphasis])
 
 
 def frame_correlation(own: np.ndarray, other: np.ndarray, *, frame_len: int,

@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 _OCTAVE_TOLERANCE_SEMITONES = 2.0  # how close to a whole octave a jump must be to be one
 _MIN_NEIGHBOURS = 3  # voiced frames a neighbourhood needs before it can judge a frame
 _CHUNK_FRAMES = 1024  # frames analysed per librosa.yin call: bounds memory on long calls
+_PERIODICITY_BLOCK = 64  # frames per voicing block: ~0.5 MB temporaries stay in cache
 
 
 def f0_hz(samples: np.ndarray, *, sample_rate_hz: float, frame_s: float, hop_s: float,
@@ -66,10 +67,8 @@ def f0_hz(samples: np.ndarray, *, sample_rate_hz: float, frame_s: float, hop_s: 
         estimate = librosa.yin(buffer, fmin=f0_min_hz, fmax=f0_max_hz, sr=sample_rate_hz,
                                frame_length=frame_len, hop_length=hop_len, center=False,
                                trough_threshold=trough_threshold)[kept]
-        starts = kept * hop_len
-        frames = np.lib.stride_tricks.sliding_window_view(buffer, frame_len)[starts]
-        level_dbfs = 10 * np.log10(np.maximum(np.mean(np.square(frames), axis=1), 1e-20))
-        periodicity = _periodicity(frames, sample_rate_hz / estimate)
+        periodicity, level_dbfs = _periodicity(buffer, kept * hop_len, sample_rate_hz / estimate,
+                                               frame_len=frame_len)
         voiced = (periodicity >= min_periodicity) & (level_dbfs >= min_level_dbfs) \
             & (estimate >= f0_min_hz) & (estimate <= f0_max_hz)
         f0[frame_index] = np.where(voiced, estimate, np.nan)
@@ -127,30 +126,50 @@ def semitones_between(f0_hz: np.ndarray | float, reference_hz: np.ndarray | floa
     return 12.0 * np.log2(f0 / reference)
 
 
-def _periodicity(frames: np.ndarray, period_samples: np.ndarray) -> np.ndarray:
-    """Normalised autocorrelation of each frame at its (fractional) period, 0..1 for voicing.
+def _periodicity(buffer: np.ndarray, starts: np.ndarray, period_samples: np.ndarray, *,
+                 frame_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """Normalised autocorrelation of each frame at its (fractional) period, 0..1 for voicing,
+    and each frame's level.
 
     Args:
-        frames: ``(frames, frame_len)`` samples.
+        buffer: ``(samples,)`` float32; frame ``i`` is ``buffer[starts[i]: starts[i] + frame_len]``.
+        starts: ``(frames,)`` first sample of each frame.
         period_samples: ``(frames,)`` period in samples (from YIN).
 
     Returns:
-        ``(frames,)`` correlation in [-1, 1]; 0 for silent frames.
+        ``(frames,)`` correlation in [-1, 1] (0 for silent frames), and ``(frames,)`` mean-square
+        level, dBFS.
     """
-    n_frames, frame_len = frames.shape
+    # The frame one period later is read straight from the buffer (a row copy per frame), not
+    # gathered sample by sample through an index array: the same values wherever they count
+    # (the overlap stays inside the frame), at a fraction of the cost. Blocks of frames keep
+    # the float64 temporaries in cache; every frame's sums are the same as over all at once.
+    padded = np.concatenate([buffer, np.zeros(frame_len + 1, dtype=buffer.dtype)])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, frame_len)
+    correlation = np.empty(starts.shape[0])
+    level_dbfs = np.empty(starts.shape[0], dtype=buffer.dtype)
+    for first in range(0, starts.shape[0], _PERIODICITY_BLOCK):
+        block = slice(first, first + _PERIODICITY_BLOCK)
+        correlation[block], level_dbfs[block] = _block_periodicity(
+            windows, starts[block], period_samples[block], frame_len=frame_len)
+    return correlation, level_dbfs
+
+
+def _block_periodicity(windows: np.ndarray, starts: np.ndarray, period_samples: np.ndarray, *,
+                       frame_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_periodicity` for one block of frames; ``windows[s]`` is the frame at sample s."""
+    frames = windows[starts]
+    level_dbfs = 10 * np.log10(np.maximum(np.mean(np.square(frames), axis=1), 1e-20))
     whole = np.clip(np.floor(period_samples), 1, frame_len - 2).astype(np.int64)
     frac = np.clip(period_samples - whole, 0.0, 1.0)[:, None]
-    lag = np.arange(frame_len)
-    valid = lag[None, :] < (frame_len - whole - 1)[:, None]
-    rows = np.arange(n_frames)[:, None]
-    later = np.minimum(lag[None, :] + whole[:, None], frame_len - 2)
+    valid = np.arange(frame_len)[None, :] < (frame_len - whole - 1)[:, None]
     # Linear interpolation gives the signal one fractional period later: at 8 kHz a period is
     # only 20-60 samples, and rounding it would decorrelate the upper harmonics.
-    shifted = (1 - frac) * frames[rows, later] + frac * frames[rows, later + 1]
+    shifted = (1 - frac) * windows[starts + whole] + frac * windows[starts + whole + 1]
     now = np.where(valid, frames, 0.0)
     shifted = np.where(valid, shifted, 0.0)
     energy = np.sqrt(np.sum(now * now, axis=1) * np.sum(shifted * shifted, axis=1))
-    return np.sum(now * shifted, axis=1) / np.maximum(energy, 1e-20)
+    return np.sum(now * shifted, axis=1) / np.maximum(energy, 1e-20), level_dbfs
 
 
 def _check_search_range(f0_min_hz: float, f0_max_hz: float, *, sample_rate_hz: float,

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 # Silero VAD and Whisper both work on 16 kHz audio, so every call is analysed at that rate.
 ANALYSIS_RATE_HZ = 16000
+_RESAMPLE_BLOCK_SAMPLES = 48000  # decoded samples resampled at a time (1 s at 48 kHz)
 
 def decode_call(path: Path, *, config: DecodeConfig, agent_channel: int | None = None) -> CallAudio:
     """Read ``path`` and return its channels resampled to ``ANALYSIS_RATE_HZ``: one per party,
@@ -143,21 +144,35 @@ def _decode_stream(container, stream, channels: int, config: DecodeConfig) -> np
     resampler = av.AudioResampler(format="fltp", layout=layout, rate=ANALYSIS_RATE_HZ)
     max_samples = int(config.max_duration_s * ANALYSIS_RATE_HZ)
     chunks: list[np.ndarray] = []
+    # Codec frames (20 ms of Opus) are gathered into blocks of about a second before they are
+    # resampled: one resampler call per frame cost as much as decoding, and the resampler's
+    # output does not depend on how its input is cut.
+    pending = av.AudioFifo()
     decoded = 0
     for frame in container.decode(stream):
         frame.pts = None  # resample by content; broken timestamps must not insert gaps
-        for out in resampler.resample(frame):
-            chunks.append(out.to_ndarray())
-            decoded += chunks[-1].shape[1]
+        pending.write(frame)
+        if pending.samples >= _RESAMPLE_BLOCK_SAMPLES:
+            block = _resampled(resampler, pending.read())
+            chunks += block
+            decoded += sum(chunk.shape[1] for chunk in block)
         if decoded > max_samples:
             raise InvalidAudioError(
                 f"{container.name}: is longer than the {config.max_duration_s:.0f} s maximum; split "
                 "the recording or raise decode.max_duration_s in the config")
-    for out in resampler.resample(None):
-        chunks.append(out.to_ndarray())
+    if pending.samples:
+        chunks += _resampled(resampler, pending.read())
+    chunks += _resampled(resampler, None)
     if not chunks:
         return np.zeros((channels, 0), dtype=np.float32)
     return np.ascontiguousarray(np.concatenate(chunks, axis=1), dtype=np.float32)
+
+
+def _resampled(resampler: av.AudioResampler, block) -> list[np.ndarray]:  # noqa: ANN001
+    """The resampler's output for one block of decoded audio (None flushes it)."""
+    if block is not None:
+        block.pts = None
+    return [out.to_ndarray() for out in resampler.resample(block)]
 
 
 def _check_samples(samples: np.ndarray, *, path: Path, config: DecodeConfig) -> None:

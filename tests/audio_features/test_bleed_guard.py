@@ -90,3 +90,15 @@ def test_frame_count_pads_the_last_frame(parties):
 def test_bad_arguments_name_the_fix(own, other, overrides, message):
     with pytest.raises(ValueError, match=message):
         bleed_frames(own, other, **{**GUARD, **overrides})
+
+
+@pytest.mark.parametrize("rate_hz", [8000, 16000, 44100])
+def test_the_analysis_filter_designed_once_filters_as_a_fresh_design(rate_hz):
+    from audio_features.bleed import _analysis_band
+
+    samples = np.random.default_rng(0).normal(0, 0.1, rate_hz)
+    sos = scipy.signal.butter(2, (200.0, 3000.0), btype="bandpass", fs=rate_hz, output="sos")
+    pre_emphasis = np.array([[1.0, -0.9, 0.0, 1.0, 0.0, 0.0]])
+    expected = scipy.signal.sosfilt(np.concatenate([sos, pre_emphasis]), samples)
+    for _ in range(2):  # the second call reads the cached design
+        np.testing.assert_array_equal(_analysis_band(samples, sample_rate_hz=rate_hz), expected)

@@ -109,3 +109,45 @@ def test_a_voice_rising_into_a_shout_is_kept_whole():
     np.testing.assert_allclose(kept, f0)
     assert np.all(np.isnan(continuous_pitch(np.full(3, np.nan), hop_s=0.016, window_s=0.3,
                                             max_jump_semitones=5.0)))
+
+
+def _gathered_periodicity(frames, period_samples):
+    """The voicing measure written the plain way, sample by sample through index arrays: the
+    fast block-wise version in ``audio_features.pitch`` must match it exactly."""
+    n_frames, frame_len = frames.shape
+    whole = np.clip(np.floor(period_samples), 1, frame_len - 2).astype(np.int64)
+    frac = np.clip(period_samples - whole, 0.0, 1.0)[:, None]
+    lag = np.arange(frame_len)
+    valid = lag[None, :] < (frame_len - whole - 1)[:, None]
+    rows = np.arange(n_frames)[:, None]
+    later = np.minimum(lag[None, :] + whole[:, None], frame_len - 2)
+    shifted = (1 - frac) * frames[rows, later] + frac * frames[rows, later + 1]
+    now = np.where(valid, frames, 0.0)
+    shifted = np.where(valid, shifted, 0.0)
+    energy = np.sqrt(np.sum(now * now, axis=1) * np.sum(shifted * shifted, axis=1))
+    return np.sum(now * shifted, axis=1) / np.maximum(energy, 1e-20)
+
+
+@pytest.mark.parametrize("rate_hz", [16000, 8000])
+def test_block_wise_periodicity_equals_the_sample_by_sample_measure(voice, rate_hz):
+    from audio_features.pitch import _periodicity
+
+    rng = np.random.default_rng(3)
+    frame_len, hop_len = round(0.064 * rate_hz), round(0.016 * rate_hz)
+    contour = np.linspace(90.0, 420.0, 2 * rate_hz)
+    buffer = np.concatenate([voice(contour, sample_rate_hz=rate_hz, duration_s=2.0),
+                             rng.normal(0, 0.01, rate_hz), np.zeros(rate_hz)]).astype(np.float32)
+    starts = np.arange((buffer.size - frame_len) // hop_len + 1) * hop_len
+    # The voice's true periods, random ones over the noise and silence, and the edge cases:
+    # under one sample, beyond the frame.
+    voiced = starts + frame_len <= 2 * rate_hz
+    periods = np.where(voiced, rate_hz / contour[np.minimum(starts + frame_len // 2,
+                                                            contour.size - 1)],
+                       rng.uniform(rate_hz / 600, rate_hz / 60, starts.size))
+    periods[-4:] = [0.3, 1.5, frame_len - 1.5, 3.0 * frame_len]
+    frames = np.lib.stride_tricks.sliding_window_view(buffer, frame_len)[starts]
+    correlation, level_dbfs = _periodicity(buffer, starts, periods, frame_len=frame_len)
+    np.testing.assert_array_equal(correlation, _gathered_periodicity(frames, periods))
+    np.testing.assert_array_equal(
+        level_dbfs, 10 * np.log10(np.maximum(np.mean(np.square(frames), axis=1), 1e-20)))
+    assert (correlation[voiced] > 0.8).all() and (correlation[~voiced][:-4] < 0.5).mean() > 0.9

@@ -48,3 +48,16 @@ def test_gain_brings_loud_speech_to_the_target_within_limits():
     silent = frame_level_db(np.zeros(4096), 512)
     assert np.isnan(loud_speech_level_db(silent, floor_db=noise_floor_db(silent, percentile=10),
                                          above_floor_db=15, loud_percentile=95))
+
+
+@pytest.mark.parametrize("n_samples", [0, 5, 512, 513, 256 * 512 * 3 + 700])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_frame_levels_block_by_block_equal_the_whole_signal_at_once(n_samples, dtype):
+    samples = np.random.default_rng(n_samples).normal(0, 0.1, n_samples).astype(dtype)
+    samples[: n_samples // 3] *= 1e-4  # quiet frames, where rounding would show first
+    whole = n_samples // 512
+    sums = np.sum(np.square(samples[: whole * 512].reshape(whole, 512), dtype=np.float64), axis=1)
+    if n_samples > whole * 512:
+        sums = np.append(sums, np.sum(np.square(samples[whole * 512:], dtype=np.float64)))
+    expected = 10 * np.log10(np.maximum(sums / 512, 1e-20))
+    np.testing.assert_array_equal(frame_level_db(samples, 512), expected)

@@ -65,6 +65,40 @@ def test_common_formats_decode_to_16k_channels_first(tmp_path, name, rate_hz, wr
     assert not audio.samples.flags.writeable
 
 
+def resampled_frame_by_frame(path: Path) -> np.ndarray:
+    """The plain way: every decoded codec frame through the resampler on its own."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        resampler = av.AudioResampler(format="fltp", layout="stereo", rate=ANALYSIS_RATE_HZ)
+        pieces = []
+        for frame in container.decode(stream):
+            frame.pts = None
+            pieces += [out.to_ndarray() for out in resampler.resample(frame)]
+        pieces += [out.to_ndarray() for out in resampler.resample(None)]
+    return np.concatenate(pieces, axis=1)
+
+
+@pytest.mark.parametrize("name, rate_hz, writer", [
+    ("call.wav", 44100, "soundfile"),
+    ("call.flac", 8000, "soundfile"),
+    ("call.mp3", 22050, "libmp3lame"),
+    ("call.opus", 48000, "libopus"),
+])
+def test_resampling_in_blocks_gives_the_samples_of_frame_by_frame(tmp_path, name, rate_hz,
+                                                                   writer):
+    path = tmp_path / name
+    noise = np.random.default_rng(0).normal(0, 0.1, (int(rate_hz * 3.3), 2))
+    frames = np.clip(stereo_tones(rate_hz, seconds=3.3) * 0.5 + noise, -1, 1)
+    if writer == "soundfile":
+        sf.write(path, frames, rate_hz)
+    else:
+        write_with_av(path, frames, rate_hz, writer)
+
+    audio = decode_call(path, config=DecodeConfig())
+
+    np.testing.assert_array_equal(audio.samples, resampled_frame_by_frame(path))
+
+
 def test_agent_channel_is_configurable(tmp_path):
     path = tmp_path / "call.wav"
     sf.write(path, stereo_tones(16000), 16000)

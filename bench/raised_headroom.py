@@ -1,0 +1,148 @@
+"""How far normal (not strong) acted anger stands out of a calm real call, per sex.
+
+Raised voice is judged against each speaker's own calm baseline. This measures, for every clip
+of the speaker under test in the acted calls of ``bench/accuracy.py`` (RAVDESS, TESS), and for
+every phrase of each party of the calm real call (``aws_call40``; speech joined across pauses up
+to 0.3 s, at least 0.5 s voiced), against that party's baseline:
+
+- ``dB``: median loudness of the voiced frames; ``dB p90``: their 90th percentile (the loudest
+  syllables); ``st``: median pitch, semitones; ``voiced s``: seconds of voiced speech.
+
+It then prints the headroom: the share of normal-anger clips that no calm phrase of the real
+call matches or exceeds on every measure at once. A rule that finds more raised voice the
+louder, higher and longer the speech is cannot catch a larger share without a false event on
+that calm call; and, since another calm call differs from this one, the same share with every
+calm phrase 1 dB louder and 1 semitone higher. Run: .venv/bin/python bench/raised_headroom.py
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from audio_features import intervals  # noqa: E402
+from bench import realdev  # noqa: E402
+from pipeline.analyze import analyze_acoustics  # noqa: E402
+from pipeline.config import Config  # noqa: E402
+from pipeline.decode import decode_call  # noqa: E402
+from pipeline.types import Acoustics, ProsodyTrack, Speaker  # noqa: E402
+
+MEASURES = ("dB", "dB p90", "st", "voiced s")
+PHRASE_PAUSE_S = 0.3
+PHRASE_MIN_VOICED_S = 0.5
+MARGIN_DB = 1.0
+MARGIN_ST = 1.0
+
+
+def phrase_measures(track: ProsodyTrack, start_s: float, end_s: float) -> dict[str, float] | None:
+    """The measures of the party's voiced speech in ``[start_s, end_s)``; None if unvoiced."""
+    span = slice(int(np.ceil(start_s / track.hop_s)), int(np.ceil(end_s / track.hop_s)))
+    voiced = track.speech_mask[span] & np.isfinite(track.f0_hz[span])
+    if not voiced.any():
+        return None
+    level = track.loudness_dbfs[span][voiced] - track.baseline_loudness_dbfs
+    pitch = 12 * np.log2(np.median(track.f0_hz[span][voiced]) / track.baseline_f0_hz)
+    return {"dB": float(np.median(level)), "dB p90": float(np.percentile(level, 90)),
+            "st": float(pitch), "voiced s": float(voiced.sum() * track.hop_s)}
+
+
+def acted_rows(config: Config, folder: Path) -> list[dict]:
+    """One row per clip of the speaker under test (channel 0, the agent side) in each call."""
+    rows = []
+    ravdess = realdev.ravdess_clips()
+    for corpus, clips in (("RAVDESS", ravdess), ("TESS", realdev.tess_clips())):
+        for call in realdev.build_acted_calls(clips, ravdess, folder / corpus):
+            acoustics = analyze_acoustics(decode_call(call.path, config=config.decode), config)
+            track = acoustics.prosody[Speaker.AGENT]
+            for placed in (p for p in call.placed if p.channel == 0):
+                measures = phrase_measures(track, placed.start_s, placed.end_s)
+                if measures is None:
+                    continue
+                clip = placed.clip
+                kind = f"angry {clip.intensity}".strip() if clip.emotion == "angry" else "neutral"
+                rows.append({"group": f"{corpus} {clip.sex} {kind}",
+                             "flagged": _flagged(acoustics, placed.start_s, placed.end_s),
+                             **measures})
+    return rows
+
+
+def real_call_rows(config: Config) -> list[dict]:
+    """One row per phrase of each party of the calm real call."""
+    path = realdev.REALDEV / "aws_call40" / "Auto_Repairs_40_UTC_stereo_L-agent_R-caller.wav"
+    acoustics = analyze_acoustics(decode_call(path, config=config.decode), config)
+    rows = []
+    for speaker in Speaker:
+        track = acoustics.prosody[speaker]
+        phrases = intervals.merge_close(acoustics.activity[speaker].spans,
+                                        max_gap_s=PHRASE_PAUSE_S)
+        for start_s, end_s in phrases:
+            measures = phrase_measures(track, start_s, end_s)
+            if measures and measures["voiced s"] >= PHRASE_MIN_VOICED_S:
+                rows.append({"group": f"real call {speaker.value}",
+                             "flagged": _flagged(acoustics, start_s, end_s), **measures})
+    return rows
+
+
+def _flagged(acoustics: Acoustics, start_s: float, end_s: float) -> bool:
+    return any(event.type.value == "raised_voice" and event.start_s < end_s
+               and start_s < event.end_s for event in acoustics.events)
+
+
+def spread_table(rows: list[dict]) -> str:
+    lines = [f"{'group':32s} {'n':>4s} {'raised':>7s}  "
+             + "  ".join(f"{m + ' p50/p90/max':>23s}" for m in MEASURES)]
+    for group in sorted({row["group"] for row in rows}):
+        chosen = [row for row in rows if row["group"] == group]
+        cells = []
+        for measure in MEASURES:
+            values = np.array([row[measure] for row in chosen])
+            cells.append(f"{np.median(values):7.1f}{np.percentile(values, 90):8.1f}"
+                         f"{values.max():8.1f}")
+        flagged = np.mean([row["flagged"] for row in chosen])
+        lines.append(f"{group:32s} {len(chosen):4d} {flagged:7.2f}  " + "  ".join(cells))
+    return "\n".join(lines)
+
+
+def headroom_table(rows: list[dict], calm: list[dict]) -> str:
+    # Another calm call differs from this one; the margin column lets every calm phrase be
+    # MARGIN_DB louder (median and p90) and MARGIN_ST higher than it was here.
+    margin = [{**phrase, "dB": phrase["dB"] + MARGIN_DB, "dB p90": phrase["dB p90"] + MARGIN_DB,
+               "st": phrase["st"] + MARGIN_ST} for phrase in calm]
+    lines = [f"{'clips':32s} {'n':>4s} {'raised now':>11s} {'headroom':>9s} "
+             f"{f'with {MARGIN_DB:.0f} dB, {MARGIN_ST:.0f} st margin':>24s}"]
+    for group in sorted({row["group"] for row in rows if "angry" in row["group"]}):
+        chosen = [row for row in rows if row["group"] == group]
+        lines.append(f"{group:32s} {len(chosen):4d} "
+                     f"{np.mean([row['flagged'] for row in chosen]):11.2f} "
+                     f"{_free_share(chosen, calm):9.2f} {_free_share(chosen, margin):24.2f}")
+    return "\n".join(lines)
+
+
+def _free_share(clips: list[dict], calm: list[dict]) -> float:
+    """Share of ``clips`` that no phrase of ``calm`` matches or exceeds on every measure."""
+    return float(np.mean([not any(all(phrase[m] >= clip[m] for m in MEASURES)
+                                  for phrase in calm) for clip in clips]))
+
+
+def main() -> None:
+    if not realdev.available():
+        sys.exit(f"{realdev.REALDEV} is absent: put the realdev recordings there to measure")
+    config = Config()
+    with tempfile.TemporaryDirectory(prefix="callcoach-headroom-") as folder:
+        acted = acted_rows(config, Path(folder))
+    calm = real_call_rows(config)
+    print("Each clip or phrase against its speaker's calm baseline (dB, semitones, seconds):")
+    print(spread_table(acted + calm))
+    print("\nHeadroom: share of angry clips no calm phrase of the real call matches or exceeds "
+          "on every measure")
+    print(headroom_table(acted, calm))
+
+
+if __name__ == "__main__":
+    main()
