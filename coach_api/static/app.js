@@ -1,4 +1,5 @@
-// callcoach pages: fetch the API with the bearer token kept in sessionStorage.
+// callcoach pages: fetch the API with the bearer token kept in sessionStorage. Each page has
+// its own script that calls api(); this one signs in and shows who is signed in.
 "use strict";
 
 const API = document.body.dataset.api;
@@ -46,97 +47,8 @@ function formQuery(form) {
   return params.toString();
 }
 
-async function renderQueue() {
-  const form = document.getElementById("filters");
-  const load = async () => {
-    const page = await api(`/calls?${formQuery(form)}`);
-    const body = document.querySelector("#queue tbody");
-    body.replaceChildren(...page.items.map((entry) => {
-      const call = entry.call;
-      return el("tr", {"data-call-id": call.id},
-        el("td", {className: `sev-${entry.worst_severity || "none"}`}, entry.worst_severity || "–"),
-        el("td", {}, entry.flag_count), el("td", {}, entry.score_overall ?? "–"),
-        el("td", {}, el("a", {href: `/ui/calls/${encodeURIComponent(call.id)}`}, call.id)),
-        el("td", {}, call.agent_name || call.agent_id || ""), el("td", {}, call.team || ""),
-        el("td", {}, call.started_at ? call.started_at.slice(0, 16).replace("T", " ") : ""),
-        el("td", {}, call.status), el("td", {}, entry.review_count));
-    }));
-    say(`${page.total} call(s)`);
-  };
-  form.addEventListener("submit", (event) => { event.preventDefault(); load().catch((e) => say(e.message)); });
-  await load();
-}
-
-function seek(player, startS) {
-  player.currentTime = startS;
-  player.dataset.seekedTo = String(startS);
-  player.play().catch(() => {});  // autoplay may be refused; the position is set either way
-}
-
-async function renderCall() {
-  const callId = document.body.dataset.callId;
-  const path = `/calls/${encodeURIComponent(callId)}`;
-  const call = await api(path);
-  document.getElementById("summary").replaceChildren(el("p", {},
-    `Agent ${call.agent_name || call.agent_id || "?"} · team ${call.team || "?"} · ${call.status}`));
-  if (call.status !== "done") { say(call.error || `The call is ${call.status}.`); return; }
-  const report = await api(`${path}/report`);
-  if (report.separation === "mono-diarized") {
-    const details = report.separation_details || {};
-    document.getElementById("summary").append(el("p", {className: "notice", role: "note"},
-      `Mono call (separation confidence ${Number(details.confidence ?? 0).toFixed(2)}, agent ` +
-      `named by ${String(details.agent_named_by || "?").replace("_", " ")}): ${details.note || ""}`));
-  }
-  const player = document.getElementById("player");
-  player.src = `${API}${path}/audio`;
-  const list = document.getElementById("events");
-  list.replaceChildren(...report.events.map((event) => el("li", {},
-    el("button", {className: "finding", type: "button", "data-event-id": event.id,
-                  "data-start-s": event.start, onclick: () => seek(player, event.start)},
-       `${clock(event.start)} ${event.type.replace("_", " ")} (${event.speaker || "both"})`),
-    " ", el("a", {href: `${API}${path}/events/${event.id}/clip`}, "clip"))));
-  document.getElementById("coaching").replaceChildren(...(report.coaching || []).map((item) =>
-    el("li", {}, el("strong", {}, item.skill), " ", item.message)));
-  const wanted = new URLSearchParams(location.search).get("event");
-  const focus = report.events.find((event) => event.id === wanted);
-  if (focus) seek(player, focus.start);
-  say(`${report.events.length} finding(s)`);
-  await renderReviews(path);
-}
-
-async function renderReviews(path) {
-  let reviews;
-  try { reviews = await api(`${path}/review`); } catch (error) { return; }  // not a reviewer
-  const list = document.getElementById("reviews");
-  const show = (items) => list.replaceChildren(...items.map((r) =>
-    el("li", {}, `${r.created_at.slice(0, 16).replace("T", " ")} ${r.reviewer}: ${r.note}`)));
-  show(reviews);
-  const form = document.getElementById("review-form");
-  form.hidden = false;
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    await api(`${path}/review`, {method: "POST", headers: {"Content-Type": "application/json"},
-                                 body: JSON.stringify({note: form.note.value})});
-    form.reset();
-    show(await api(`${path}/review`));
-  });
-}
-
-async function renderFindings() {
-  const form = document.getElementById("search");
-  const load = async () => {
-    const page = await api(`/findings?${formQuery(form)}`);
-    document.getElementById("results").replaceChildren(...page.items.map((f) => el("li", {},
-      el("a", {href: `/ui/calls/${encodeURIComponent(f.call_id)}?event=${encodeURIComponent(f.finding_id)}`},
-         `${f.call_id} ${clock(f.start_s || 0)} ${f.type || f.check_id}${f.met === null ? "" : f.met ? " (met)" : " (missed)"}`),
-      " ", el("span", {className: "quote"}, f.quote ? `“${f.quote}”` : ""),
-      f.clip_url ? el("audio", {controls: true, preload: "none", src: f.clip_url}) : "")));
-    say(`${page.total} finding(s)`);
-  };
-  form.addEventListener("submit", (event) => { event.preventDefault(); load().catch((e) => say(e.message)); });
-  await load();
-}
-
+// Who is signed in (the /me body), or null: each page's script awaits `whoami` before it
+// asks the API for anything, so a visitor who is not signed in sends no doomed requests.
 async function start() {
   const stored = sessionStorage.getItem(TOKEN_KEY);
   if (stored) useToken(stored);
@@ -145,15 +57,15 @@ async function start() {
     useToken(document.getElementById("token").value.trim());
     location.reload();
   });
-  if (!stored) { say("Enter your token to start."); return; }
+  if (!stored) { say("Enter your token to start."); return null; }
   try {
     const me = await api("/me");
     document.getElementById("whoami").textContent = `${me.name} (${me.role})`;
-    const pages = {queue: renderQueue, call: renderCall, findings: renderFindings};
-    await pages[document.body.dataset.page]();
+    return me;  // each page's own script (call.js, queue.js, library.js) renders it
   } catch (error) {
     say(error.message);
+    return null;
   }
 }
 
-start();
+const whoami = start();

@@ -104,6 +104,9 @@ reports = Table(
     # SQLite keeps NULLs first in an ascending index, so that order needs a column of its own.
     Column("unscored", Boolean, nullable=False, server_default=true()),
     Column("call_started_at", Timestamp),
+    # Whether the analysis heard any speech: the queue shows a silent call as such, not as a
+    # clean one (NULL for reports that do not say).
+    Column("speech_found", Boolean),
     UniqueConstraint("call_id", "version"),
 )
 
@@ -162,8 +165,10 @@ flags = Table(
     Column("reason", Text, nullable=False),
     Column("severity", String(20), nullable=False),
     Column("event_keys", JSONDocument, nullable=False),
+    Column("kind", String(50)),  # pipeline.call_report.FlagKind; the queue filters on it
     *_call_context(),
     Index(None, "severity"),
+    Index(None, "kind"),
     Index(None, "agent_id", "call_started_at"),
     Index(None, "call_id"),
 )
