@@ -96,11 +96,18 @@ class QueuePage:
     total: int
 
 
+# A team is matched on ``team || ''`` rather than on the column: a team holds a good share of
+# the calls, so walking the queue index and skipping other teams' calls finds a page sooner
+# than reading all of a team's calls by ``ix_calls_team`` and sorting them, which is what
+# SQLite plans for the bare column (120 ms against 8 ms for a supervisor at 20,000 calls).
+_TEAM = calls.c.team + literal_column("''")
+
+
 def _in_scope(query: Select, *, agent_ids, teams) -> Select:
     if agent_ids is not None:
         query = query.where(calls.c.agent_id.in_(agent_ids))
     if teams is not None:
-        query = query.where(calls.c.team.in_(teams))
+        query = query.where(_TEAM.in_(teams))
     return query
 
 
@@ -296,7 +303,7 @@ def _call_filters(query: Select, wanted: QueueFilter) -> Select:
     """The filters on the call itself, its findings and its reviews."""
     query = _in_scope(query, agent_ids=wanted.scope_agent_ids, teams=wanted.scope_teams)
     for column, value in ((calls.c.status, wanted.status), (calls.c.agent_id, wanted.agent_id),
-                          (calls.c.team, wanted.team)):
+                          (_TEAM, wanted.team)):
         if value is not None:
             query = query.where(column == value)
     if wanted.since is not None:

@@ -168,7 +168,9 @@ flags = Table(
     Column("kind", String(50)),  # pipeline.call_report.FlagKind; the queue filters on it
     *_call_context(),
     Index(None, "severity"),
-    Index(None, "kind"),
+    # (kind, call_id): the queue asks "has this call a flag of this kind?" once per call it
+    # walks; on kind alone SQLite reads every flag of the kind for each call.
+    Index(None, "kind", "call_id"),
     Index(None, "agent_id", "call_started_at"),
     Index(None, "call_id"),
 )

@@ -48,7 +48,7 @@ def upgrade() -> None:
     connection = op.get_bind()
     _backfill_kinds(connection)
     _backfill_speech(connection)
-    op.create_index("ix_flags_kind", "flags", ["kind"])
+    op.create_index("ix_flags_kind_call_id", "flags", ["kind", "call_id"])
     op.create_table(
         "collections",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -85,7 +85,7 @@ def downgrade() -> None:
     op.drop_index("ix_collection_items_call_id", table_name="collection_items")
     op.drop_table("collection_items")
     op.drop_table("collections")
-    op.drop_index("ix_flags_kind", table_name="flags")
+    op.drop_index("ix_flags_kind_call_id", table_name="flags")
     # Plain DROP COLUMN, as 0003 explains: copying the table would cascade-delete rows.
     op.drop_column("reports", "speech_found")
     op.drop_column("flags", "kind")
