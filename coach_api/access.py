@@ -37,6 +37,8 @@ class Action(enum.StrEnum):
     UPLOAD = "upload calls"
     READ_REVIEWS = "read reviews"
     WRITE_REVIEWS = "review calls"
+    ANSWER_REVIEWS = "acknowledge or answer reviews"
+    TEAM_OVERVIEW = "see the team overview"
     AGENT_SUMMARY = "see agent trends"
     MANAGE_USERS = "manage users"
     OPEN_COLLECTIONS = "open clip collections"
@@ -47,8 +49,10 @@ _EVERYTHING = frozenset(Action)
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: _EVERYTHING,
     Role.SUPERVISOR: _EVERYTHING - {Action.MANAGE_USERS},
+    # An agent reads the reviews of their own calls and answers them (scope: their calls).
     Role.AGENT: frozenset({Action.LIST_CALLS, Action.VIEW_CALL, Action.FULL_AUDIO, Action.CLIP,
-                           Action.AGENT_SUMMARY, Action.OPEN_COLLECTIONS}),
+                           Action.AGENT_SUMMARY, Action.READ_REVIEWS, Action.ANSWER_REVIEWS,
+                           Action.OPEN_COLLECTIONS}),
     Role.TRAINER: frozenset({Action.VIEW_CALL, Action.CLIP, Action.SEARCH_FINDINGS,
                              Action.OPEN_COLLECTIONS, Action.CURATE_COLLECTIONS}),
 }
@@ -78,6 +82,16 @@ def scope_for(user: UserRecord) -> Scope:
     if user.role is Role.SUPERVISOR:
         return Scope(teams=user.teams)
     return Scope()
+
+
+def visible_agent(user: UserRecord, agent_id: str) -> Scope:
+    """The scope in which ``user`` sees agent ``agent_id``'s calls and trend: 403 for a role
+    without trends, 404 (like an agent with no calls) for another agent of an agent user."""
+    require(user, Action.AGENT_SUMMARY)
+    scope = scope_for(user)
+    if scope.agent_ids is not None and agent_id not in scope.agent_ids:
+        raise NotFoundError(f"no analysed calls for agent {agent_id!r}")
+    return scope
 
 
 def masks_personal_data(user: UserRecord) -> bool:

@@ -12,14 +12,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from coach_api import method_not_allowed
+from coach_api import error_pages, method_not_allowed
 from coach_api.body_guard import BodyGuard
 from coach_api.errors import install_error_handlers, public_message
 from coach_api.processing import CallProcessor, ProcessingQueue, flow_processor
 from coach_api.query_guard import reject_unknown_query
 from coach_api.security_headers import SecurityHeaders
-from coach_api.routes import (agents, calls, collections, findings, health, me, media, pages,
-                              reviews, users)
+from coach_api.routes import (agent_pages, agents, calls, collections, docs, findings, health,
+                              me, media, pages, reviews, sign_in, users)
 from coach_api.schemas import API_PREFIX, ErrorOut
 from coach_api.settings import ApiSettings
 from coach_api.storage import ApiStore
@@ -57,10 +57,10 @@ def create_app(settings: ApiSettings, *, processor: ProcessorFactory = flow_proc
 
     app = FastAPI(title="callcoach", version="1", lifespan=lifespan,
                   summary="Coaching reports for recorded customer-service calls",
-                  openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs",
-                  redoc_url=None)
+                  openapi_url=f"{API_PREFIX}/openapi.json", docs_url=None, redoc_url=None)
     install_error_handlers(app)
     method_not_allowed.install(app)
+    error_pages.install(app)  # after the JSON handlers: pages get pages, the API JSON
     app.add_middleware(BodyGuard, max_upload_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
     app.include_router(health.router)
@@ -68,6 +68,8 @@ def create_app(settings: ApiSettings, *, processor: ProcessorFactory = flow_proc
         app.include_router(module.router, prefix=API_PREFIX, responses=_ERRORS,
                            dependencies=[Depends(reject_unknown_query)])
     pages.mount(app)
+    for module in (sign_in, agent_pages, docs):
+        app.include_router(module.router)
     return app
 
 

@@ -6,8 +6,9 @@ resolves the route's dependencies, so the token check in :mod:`coach_api.deps` a
 late: anyone could make the server read, and keep, hundreds of megabytes. This ASGI middleware
 sits in front of every route:
 
-1. a request that carries a body must carry a valid ``Authorization: Bearer`` header, checked
-   here first: 401 without reading the body;
+1. a request that carries a body must carry a valid ``Authorization: Bearer`` header, or the
+   cookie of a live page session (``coach_api.sessions``), checked here first: 401 without
+   reading the body. Only the sign-in and sign-out forms are open, with a small limit;
 2. a ``Content-Length`` over the route's limit is refused at once (413), unread;
 3. a body without a length (chunked) is counted while it streams, and cut off at the limit.
 
@@ -23,8 +24,10 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.requests import cookie_parser
 
 from coach_api.schemas import API_PREFIX
+from coach_api.sessions import SESSION_COOKIE, SIGN_IN_PATH
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -34,9 +37,14 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_JSON_BYTES = 64 * 1024  # a user, a review note: far under this
 MULTIPART_OVERHEAD_BYTES = 1 << 16  # boundaries, part headers and the form's text fields
+MAX_FORM_BYTES = 16 * 1024  # a name and a password, or a link's token
 UPLOAD_ROUTE = ("POST", f"{API_PREFIX}/calls")
+# Forms posted by people not (or no longer) signed in: their routes check them.
+OPEN_FORMS = frozenset({("POST", SIGN_IN_PATH), ("POST", f"{SIGN_IN_PATH}/link"),
+                        ("POST", "/ui/sign-out")})
 MISSING_TOKEN = ("send `Authorization: Bearer <token>`; `callcoach users add` prints a token")
 UNKNOWN_TOKEN = "the token is unknown or revoked; ask an admin for a new one"
+ENDED_SESSION = "your sign-in has ended; sign in again at /ui/sign-in"
 
 
 class BodyTooLargeError(HTTPException):
@@ -55,6 +63,8 @@ def body_limit(method: str, path: str, *, max_upload_bytes: int) -> int:
     """The most body bytes a request to ``method path`` may send."""
     if (method, path.rstrip("/")) == UPLOAD_ROUTE:
         return max_upload_bytes + MULTIPART_OVERHEAD_BYTES
+    if (method, path.rstrip("/")) in OPEN_FORMS:
+        return MAX_FORM_BYTES
     return MAX_JSON_BYTES
 
 
@@ -98,18 +108,30 @@ class BodyGuard:
 
     async def _refusal(self, scope: Scope, headers: dict[bytes, bytes]) -> tuple[int, str] | None:
         """(status, message) when the request is refused before its body is read."""
-        token = bearer_token(headers)
-        if token is None:
-            return 401, MISSING_TOKEN
-        store = scope["app"].state.store
-        user = store.remembered_user(token) or await run_in_threadpool(store.user_for_token, token)
-        if user is None:
-            return 401, UNKNOWN_TOKEN
+        if (scope["method"], scope["path"].rstrip("/")) not in OPEN_FORMS:
+            refusal = await _unauthenticated(scope["app"].state.store, headers)
+            if refusal is not None:
+                return 401, refusal
         limit = body_limit(scope["method"], scope["path"], max_upload_bytes=self.max_upload_bytes)
         length = declared_length(headers)
         if length is not None and length > limit:
             return 413, f"the request body is over the {_size(limit)} limit"
         return None
+
+
+async def _unauthenticated(store, headers: dict[bytes, bytes]) -> str | None:
+    """Why the request is not signed in, or None when its token or session is live."""
+    token = bearer_token(headers)
+    if token is not None:
+        user = store.remembered_user(token) or await run_in_threadpool(store.user_for_token,
+                                                                       token)
+        return None if user is not None else UNKNOWN_TOKEN
+    session = cookie_parser(headers.get(b"cookie", b"").decode("latin-1")).get(SESSION_COOKIE)
+    if not session:
+        return MISSING_TOKEN
+    user = store.remembered_session(session) or await run_in_threadpool(store.user_for_session,
+                                                                        session)
+    return None if user is not None else ENDED_SESSION
 
 
 def _limited(receive: Receive, *, limit_bytes: int) -> Receive:

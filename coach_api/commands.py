@@ -27,17 +27,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--team", action="append", default=[], metavar="T",
                      help="a team the user belongs to (repeatable)")
     add.add_argument("--agent-id", help="for agents: the agent id their calls carry")
+    _add_sign_in_options(add)
     add.set_defaults(handler=run_users_add)
     users.add_parser("list", help="list users").set_defaults(handler=run_users_list)
+    sign_in = users.add_parser("sign-in", help="let an existing user sign in to the pages: "
+                                               "set their password or print a sign-in link")
+    sign_in.add_argument("name")
+    _add_sign_in_options(sign_in)
+    sign_in.set_defaults(handler=run_users_sign_in)
 
     tokens = subparsers.add_parser("tokens", help="API tokens").add_subparsers(
         title="tokens commands", metavar="ACTION", required=True)
     issue = tokens.add_parser("issue", help="print a new token for a user")
     issue.add_argument("name")
     issue.set_defaults(handler=run_tokens_issue)
-    revoke = tokens.add_parser("revoke", help="revoke every token of a user")
+    revoke = tokens.add_parser("revoke", help="revoke every token of a user and end their "
+                                              "sign-ins to the pages")
     revoke.add_argument("name")
     revoke.set_defaults(handler=run_tokens_revoke)
+
+
+def _add_sign_in_options(parser: argparse.ArgumentParser) -> None:
+    how = parser.add_mutually_exclusive_group()
+    how.add_argument("--password", action="store_true",
+                     help="ask for a password for the web pages (typed twice, not echoed)")
+    how.add_argument("--password-stdin", action="store_true",
+                     help="read the password from the first line of standard input")
+    parser.add_argument("--sign-in-link", action="store_true",
+                        help="print a one-time sign-in link for the web pages (expires after "
+                             "CALLCOACH_SIGN_IN_LINK_MINUTES, 30 by default)")
 
 
 def _positive_int(text: str) -> int:
@@ -97,13 +115,61 @@ def serve_workers(workers: int, *, host: str, port: int) -> None:
 
 
 def run_users_add(args: argparse.Namespace) -> int:
-    with _store() as store:
+    password = _read_password(args)  # before anything is stored: a typo stores nothing
+    settings = _settings()
+    with _store(settings) as store:
         user = store.create_user(args.name, role=args.role, teams=tuple(args.team),
                                  agent_id=args.agent_id)
         token = store.issue_token(user.id)
-    print(f"added {user.role.value} {user.name} (id {user.id})")
-    print(f"token (shown once, keep it safe): {token}")
+        print(f"added {user.role.value} {user.name} (id {user.id})")
+        print(f"token (shown once, keep it safe): {token}")
+        _grant_sign_in(store, settings, user, password, link=args.sign_in_link)
     return EXIT_OK
+
+
+def run_users_sign_in(args: argparse.Namespace) -> int:
+    if not (args.password or args.password_stdin or args.sign_in_link):
+        raise SystemExit("say how: --password, --password-stdin or --sign-in-link")
+    password = _read_password(args)
+    settings = _settings()
+    with _store(settings) as store:
+        _grant_sign_in(store, settings, store.get_user_by_name(args.name), password,
+                       link=args.sign_in_link)
+    return EXIT_OK
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    """The password asked for, checked for length before anything is stored."""
+    import getpass
+    import sys
+
+    from pipeline.store.passwords import check_new_password
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif args.password:
+        password = getpass.getpass("password for the web pages: ")
+        if getpass.getpass("the same again: ") != password:
+            raise SystemExit("the two passwords differ; nothing was changed")
+    else:
+        return None
+    check_new_password(password)
+    return password
+
+
+def _grant_sign_in(store, settings, user, password: str | None, *, link: bool) -> None:
+    if password is not None:
+        store.set_password(user.id, password)
+        print(f"password set for {user.name}; they sign in at {_public_url(settings)}/ui/sign-in")
+    if link:
+        grant = store.issue_sign_in_link(user.id, lifetime_s=settings.sign_in_link_minutes * 60)
+        print(f"one-time sign-in link for {user.name} (works once, until "
+              f"{grant.expires_at:%Y-%m-%d %H:%M} UTC):")
+        print(f"{_public_url(settings)}/ui/sign-in/link#{grant.token}")
+
+
+def _public_url(settings) -> str:
+    return (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
 
 
 def run_users_list(args: argparse.Namespace) -> int:
@@ -123,7 +189,10 @@ def run_tokens_issue(args: argparse.Namespace) -> int:
 
 
 def run_tokens_revoke(args: argparse.Namespace) -> int:
+    """Revoke a user's tokens and end their page sessions: all of their ways in."""
     with _store() as store:
-        count = store.revoke_tokens(store.get_user_by_name(args.name).id)
-    print(f"revoked {count} token(s) of {args.name}")
+        user = store.get_user_by_name(args.name)
+        count = store.revoke_tokens(user.id)
+        ended = store.end_sessions(user.id)
+    print(f"revoked {count} token(s) of {args.name} and ended {ended} sign-in(s)")
     return EXIT_OK

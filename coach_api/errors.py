@@ -15,7 +15,8 @@ from fastapi.responses import JSONResponse
 from pipeline.errors import (AuthenticationError, CallcoachError, ConfigError, ConflictError,
                              InvalidAudioError, InvalidMetadataError, InvalidRequestError,
                              InvalidUserError, NotFoundError, PermissionDeniedError, StoreError,
-                             UnsupportedMediaError, UploadTooLargeError)
+                             TooManyAttemptsError, UnsupportedMediaError,
+                             UploadTooLargeError)
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ logger = logging.getLogger(__name__)
 # Most specific first: the first matching class decides the status.
 STATUS_BY_ERROR: tuple[tuple[type[BaseException], int], ...] = (
     (AuthenticationError, 401),
+    (TooManyAttemptsError, 429),
     (PermissionDeniedError, 403),
     (NotFoundError, 404),
     (ConflictError, 409),
@@ -58,15 +60,17 @@ def public_message(error: BaseException) -> str:
     return without_paths(str(error)) or type(error).__name__
 
 
-async def _handle(request: Request, error: Exception) -> JSONResponse:
+async def handle(request: Request, error: Exception) -> JSONResponse:
     status = status_for(error)
     if status >= 500:
         logger.error("%s %s failed", request.method, request.url.path, exc_info=error)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(error, TooManyAttemptsError):
+        headers = {"Retry-After": str(error.retry_after_s)}
     return JSONResponse({"detail": public_message(error)}, status_code=status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Route every callcoach error, and anything unexpected, through :func:`_handle`."""
-    app.add_exception_handler(CallcoachError, _handle)
-    app.add_exception_handler(Exception, _handle)
+    """Route every callcoach error, and anything unexpected, through :func:`handle`."""
+    app.add_exception_handler(CallcoachError, handle)
+    app.add_exception_handler(Exception, handle)

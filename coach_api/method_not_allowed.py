@@ -23,7 +23,7 @@ def allowed_methods(app: FastAPI, request: Request) -> list[str]:
                    for route in app.router.routes)]
 
 
-async def _answer(request: Request, error: HTTPException) -> JSONResponse:
+async def answer(request: Request, error: HTTPException) -> JSONResponse:
     headers = dict(error.headers or {})
     if error.status_code == 405:
         headers["Allow"] = ", ".join(allowed_methods(request.app, request))
@@ -31,4 +31,4 @@ async def _answer(request: Request, error: HTTPException) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(HTTPException, _answer)
+    app.add_exception_handler(HTTPException, answer)

@@ -13,6 +13,7 @@ from coach_api.errors import without_paths
 from pipeline.call_report import CallReport, Severity  # noqa: F401
 from pipeline.store import CallRecord, CallStatus
 from pipeline.store.collections import CollectionItemRecord, CollectionRecord
+from pipeline.store.follow_up import AgentStanding, ReplyKind, ReplyRecord
 from pipeline.store.reviews import QueueItem, ReviewRecord
 from pipeline.store.users import Role, UserRecord
 
@@ -166,17 +167,52 @@ class ReviewIn(BaseModel):
     note: str = Field(min_length=1, max_length=5000)
 
 
+class ReplyIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"properties": {"kind": {"const": "reply"}}, "required": ["kind"]},
+        "then": {"required": ["note"], "properties": {"note": {"type": "string",
+                                                              "pattern": r"\S"}}}})
+
+    kind: ReplyKind = Field(description="`acknowledged`: read and understood; `reply`: an "
+                                        "answer in words (`note`)")
+    note: str | None = Field(None, max_length=5000, description="required for a reply")
+
+    @model_validator(mode="after")
+    def _reply_has_words(self) -> ReplyIn:
+        if self.kind is ReplyKind.REPLY and not (self.note or "").strip():
+            raise ValueError("a reply needs a note; send kind `acknowledged` to only "
+                             "acknowledge the review")
+        return self
+
+
+class ReplyOut(BaseModel):
+    id: int
+    review_id: int
+    author: str
+    kind: ReplyKind
+    note: str | None
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, reply: ReplyRecord) -> ReplyOut:
+        return cls(id=reply.id, review_id=reply.review_id, author=reply.author, kind=reply.kind,
+                   note=reply.note, created_at=reply.created_at)
+
+
 class ReviewOut(BaseModel):
     id: int
     call_id: str
     reviewer: str
     note: str
     created_at: dt.datetime
+    replies: list[ReplyOut] = Field(default_factory=list,
+                                    description="the agent's acknowledgements and answers")
 
     @classmethod
-    def of(cls, review: ReviewRecord) -> ReviewOut:
+    def of(cls, review: ReviewRecord, replies: list[ReplyRecord] = ()) -> ReviewOut:
         return cls(id=review.id, call_id=review.call_id, reviewer=review.reviewer,
-                   note=review.note, created_at=review.created_at)
+                   note=review.note, created_at=review.created_at,
+                   replies=[ReplyOut.of(reply) for reply in replies])
 
 
 class WeekOut(BaseModel):
@@ -186,6 +222,26 @@ class WeekOut(BaseModel):
     interruptions_per_call: float
     raised_voices_per_call: float
     checks_met_share: float | None
+    skill_scores: dict[str, float] = Field(default_factory=dict,
+                                           description="mean score per skill that week")
+
+
+class AgentStandingOut(BaseModel):
+    agent_id: str
+    agent_name: str | None
+    teams: list[str]
+    calls: int
+    mean_score: float | None
+    flagged_calls: int
+    last_call_at: dt.datetime | None
+    reviews: int
+    unanswered_reviews: int = Field(description="reviews the agent has not acknowledged or "
+                                                "answered")
+
+    @classmethod
+    def of(cls, standing: AgentStanding) -> AgentStandingOut:
+        return cls(**{name: getattr(standing, name) for name in cls.model_fields
+                      if name != "teams"}, teams=list(standing.teams))
 
 
 class AgentSummary(BaseModel):

@@ -35,6 +35,17 @@ class ApiSettings(BaseSettings):
         "through another process (the CLI, another server worker) stops working within this "
         "time, one revoked through the same process at once; 0 checks every request"))
 
+    session_hours: float = Field(12.0, gt=0, le=24 * 30, description=(
+        "hours a web-page sign-in lasts; signing out, or a new password, ends it sooner"))
+    sign_in_link_minutes: float = Field(30.0, gt=0, le=7 * 24 * 60, description=(
+        "minutes a one-time sign-in link from `callcoach users add --sign-in-link` works"))
+    public_url: str | None = Field(None, description=(
+        "the address people open the pages at, for sign-in links the CLI prints; default "
+        "http://<host>:<port>"))
+    secure_cookies: bool | None = Field(None, description=(
+        "mark the session cookie Secure (sent over HTTPS only); default: when the request "
+        "came over HTTPS (behind a proxy, run uvicorn with --proxy-headers)"))
+
     @property
     def data_dir(self) -> Path:
         return self.home.expanduser().resolve()

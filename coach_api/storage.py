@@ -1,5 +1,5 @@
 """The store the API opens: calls, reports and findings plus users, tokens, reviews and clip
-collections, with checked tokens remembered for a few seconds."""
+collections, with checked tokens and sessions remembered for a few seconds."""
 
 from __future__ import annotations
 
@@ -86,6 +86,7 @@ class ApiStore(Store, UsersOps, ReviewsOps, CollectionsOps):
         super().__init__(engine, **options)
         self._serial = threading.Lock() if self.is_sqlite else nullcontext()
         self._tokens = TokenCache(ttl_s=token_cache_s)
+        self._sessions = TokenCache(ttl_s=token_cache_s)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -108,6 +109,39 @@ class ApiStore(Store, UsersOps, ReviewsOps, CollectionsOps):
             self._tokens.put(key, user, generation=generation)
         return user
 
+    def remembered_session(self, token: str) -> UserRecord | None:
+        """The user of a session the database vouched for lately (never a query)."""
+        return self._sessions.get(hash_token(token))
+
+    def user_for_session(self, token: str) -> UserRecord | None:
+        key = hash_token(token)
+        user = self._sessions.get(key)
+        if user is not None:
+            return user
+        generation = self._sessions.generation
+        user = super().user_for_session(token)
+        if user is not None:
+            self._sessions.put(key, user, generation=generation)
+        return user
+
+    def end_session(self, token: str) -> None:
+        try:
+            super().end_session(token)
+        finally:
+            self._sessions.forget_all()
+
+    def end_sessions(self, user_id: int) -> int:
+        try:
+            return super().end_sessions(user_id)
+        finally:
+            self._sessions.forget_all()
+
+    def set_password(self, user_id: int, password: str) -> None:
+        try:
+            super().set_password(user_id, password)
+        finally:
+            self._sessions.forget_all()
+
     def revoke_tokens(self, user_id: int) -> int:
         try:
             return super().revoke_tokens(user_id)
@@ -119,3 +153,4 @@ class ApiStore(Store, UsersOps, ReviewsOps, CollectionsOps):
             super().delete_user(user_id)
         finally:
             self._tokens.forget_all()
+            self._sessions.forget_all()

@@ -18,6 +18,7 @@ class WeekTrend:
     interruptions_per_call: float
     raised_voices_per_call: float
     checks_met_share: float | None  # of the agent's applicable goal checks
+    skill_scores: dict[str, float]  # mean per skill over the week's calls that score it
 
 
 def week_start(when: dt.datetime) -> dt.date:
@@ -44,6 +45,15 @@ def _score(report: CallReport) -> float | None:
     return float(value) if value is not None else None
 
 
+def _skill_means(reports: list[CallReport]) -> dict[str, float]:
+    scored: dict[str, list[float]] = {}
+    for report in reports:
+        for skill, value in report.scores.skills.items():
+            if value is not None:
+                scored.setdefault(skill, []).append(float(value))
+    return {skill: round(statistics.fmean(values), 1) for skill, values in sorted(scored.items())}
+
+
 def weekly_trends(calls: Iterable[tuple[dt.datetime, CallReport]]) -> list[WeekTrend]:
     """One row per week with calls, from ``(call start, report)`` pairs; oldest week first."""
     weeks: dict[dt.date, list[CallReport]] = {}
@@ -61,5 +71,6 @@ def weekly_trends(calls: Iterable[tuple[dt.datetime, CallReport]]) -> list[WeekT
                                          / len(reports), 2),
             raised_voices_per_call=round(sum(_agent_events(r, "raised_voice") for r in reports)
                                          / len(reports), 2),
-            checks_met_share=round(met / applicable, 3) if applicable else None))
+            checks_met_share=round(met / applicable, 3) if applicable else None,
+            skill_scores=_skill_means(reports)))
     return rows

@@ -153,3 +153,11 @@ class UnsupportedMediaError(CallcoachError):
 
 class InvalidRequestError(CallcoachError):
     """A request whose values are well-formed but do not make sense together."""
+
+
+class TooManyAttemptsError(CallcoachError):
+    """Sign-ins refused for a while after repeated failures."""
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

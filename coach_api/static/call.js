@@ -249,22 +249,31 @@ function renderDetails(report) {
     el("dl", {className: "facts"}, ...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v ?? "–")])));
 }
 
+function reviewItem(review) {
+  const replies = (review.replies || []).map((reply) => el("li", {className: "reply"},
+    `${when(reply.created_at)} ${reply.author} ${reply.kind === "acknowledged" ? "acknowledged" : "replied"}`,
+    reply.note ? `: ${reply.note}` : ""));
+  return el("li", {className: "review"}, el("strong", {}, `${when(review.created_at)} ${review.reviewer}: `), review.note,
+            replies.length ? el("ul", {className: "replies"}, ...replies) : "");
+}
+
 async function renderReviewList(path) {
   let reviews;
   try { reviews = await api(`${path}/review`); } catch (error) {
-    $("reviews").replaceChildren(el("li", {className: "hint"}, "Reviews are shown to supervisors."));
+    if (error.status === 401) throw error;
+    $("reviews").replaceChildren(el("li", {className: "hint"}, "Reviews are shown to supervisors and to the call's agent."));
     return;
   }
-  const show = (items) => $("reviews").replaceChildren(...(items.length ? items.map((r) =>
-    el("li", {}, `${when(r.created_at)} ${r.reviewer}: ${r.note}`)) : [el("li", {className: "hint"}, "Not reviewed yet.")]));
+  const show = (items) => $("reviews").replaceChildren(...(items.length ? items.map(reviewItem)
+    : [el("li", {className: "hint"}, "Not reviewed yet.")]));
   show(reviews);
+  if (!state.reviewer) return;
   const form = $("review-form");
   form.hidden = false;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      await api(`${path}/review`, {method: "POST", headers: {"Content-Type": "application/json"},
-                                   body: JSON.stringify({note: form.note.value})});
+      await api(`${path}/review`, {method: "POST", json: {note: form.note.value}});
       form.reset();
       show(await api(`${path}/review`));
       say("Marked reviewed.");
@@ -297,10 +306,10 @@ function focusFromLink(report) {
   if (wanted !== null && Number.isFinite(wanted)) playAt(wanted, event ? event.id : query.get("check") || undefined);
 }
 
-async function startCallPage() {
-  const me = await whoami;
-  if (!me) return;  // app.js says how to sign in
-  state.trainer = me.role === "trainer";
+async function renderCallPage() {
+  const role = document.getElementById("labels").dataset.role;
+  state.trainer = role === "trainer";
+  state.reviewer = role === "supervisor" || role === "admin";
   const path = callPath();
   const call = await api(path);
   state.call = call;
@@ -324,4 +333,4 @@ async function startCallPage() {
   await renderReviewList(path);
 }
 
-startCallPage().catch((error) => say(error.message));
+registerPage("call", renderCallPage);

@@ -33,8 +33,8 @@ function addControl(finding) {
   const button = el("button", {type: "button", onclick: async () => {
     if (!select.value) { say("Create a collection first."); return; }
     try {
-      await api(`/collections/${select.value}/items`, {method: "POST", headers: {"Content-Type": "application/json"},
-        body: JSON.stringify({call_id: finding.call_id, finding_id: finding.finding_id})});
+      await api(`/collections/${select.value}/items`, {method: "POST",
+        json: {call_id: finding.call_id, finding_id: finding.finding_id}});
       say(`Added to ${select.selectedOptions[0].textContent}.`);
       await loadCollections();
     } catch (error) { say(error.message); }
@@ -99,25 +99,23 @@ async function loadCollections() {
   }
 }
 
-async function startLibrary() {
-  const me = await whoami;
-  if (!me) return;  // app.js says how to sign in
-  lib.curator = ["trainer", "supervisor", "admin"].includes(me.role);
+async function renderLibrary() {
+  const role = document.getElementById("labels").dataset.role;
+  lib.curator = ["trainer", "supervisor", "admin"].includes(role);
   const form = document.getElementById("search");
   const creator = document.getElementById("new-collection");
   creator.hidden = !lib.curator;
   creator.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      await api("/collections", {method: "POST", headers: {"Content-Type": "application/json"},
-                                 body: JSON.stringify({name: creator.elements.name.value})});
+      await api("/collections", {method: "POST", json: {name: creator.elements.name.value}});
       creator.reset();
       await loadCollections();
       say("Collection created.");
     } catch (error) { say(error.message); }
   });
   await loadCollections();
-  if (me.role === "agent") { say("Collections of example clips from your trainers."); return; }
+  if (role === "agent") { say("Collections of example clips from your trainers."); return; }
   document.getElementById("search-section").hidden = false;
   const show = () => loadResults(form).catch((error) => say(error.message));
   form.addEventListener("submit", (event) => { event.preventDefault(); lib.offset = 0; show(); });
@@ -126,4 +124,4 @@ async function startLibrary() {
   await loadResults(form);
 }
 
-startLibrary().catch((error) => say(error.message));
+registerPage("library", renderLibrary);

@@ -71,10 +71,7 @@ function remember(form) {
   history.replaceState(null, "", `?${query}`);
 }
 
-async function startQueue() {
-  const me = await whoami;
-  if (!me) return;  // app.js says how to sign in
-  if (me.role === "trainer") { location.replace("/ui/library"); return; }  // trainers list findings, not calls
+async function renderQueue() {
   const form = document.getElementById("filters");
   formFromAddress(form);
   const show = () => { remember(form); loadQueue(form).catch((error) => say(error.message)); };
@@ -84,4 +81,4 @@ async function startQueue() {
   await loadQueue(form);
 }
 
-startQueue().catch((error) => say(error.message));
+registerPage("queue", renderQueue);

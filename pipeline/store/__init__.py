@@ -19,11 +19,13 @@ from pipeline.errors import InvalidMetadataError, InvalidReportError, StoreError
 from pipeline.store import migrate
 from pipeline.store.calls import CallOps, claim_owner
 from pipeline.store.database import (StoreLocation, create_store_engine, location_from_env)
+from pipeline.store.follow_up import FollowUpOps
 from pipeline.store.records import (CallRecord, CallStatus, CheckRow, CoachingRow, EventRow,
                                     FlagRow, RedactionRow, Registration, ReportRecord)
 from pipeline.store.reports import ReportOps
 from pipeline.store.reviews import ReviewsOps
 from pipeline.store.search import SearchOps
+from pipeline.store.sign_in import SignInOps
 from pipeline.store.users import UsersOps
 
 __all__ = [
@@ -35,7 +37,7 @@ __all__ = [
 DEFAULT_CLAIM_TIMEOUT_S = 6 * 3600.0
 
 
-class Store(CallOps, ReportOps, SearchOps, UsersOps, ReviewsOps):
+class Store(CallOps, ReportOps, SearchOps, UsersOps, ReviewsOps, FollowUpOps, SignInOps):
     """Calls, reports and findings in one database plus an audio folder."""
 
     def __init__(self, engine, *, audio_dir: Path,

@@ -30,7 +30,7 @@ def write_stereo(path: Path, *, seed: int, duration_s: float = CALL_DURATION_S) 
 
 
 def report_for(call_id: str, *, agent_id: str, severity: str = "high", score: float = 60.0,
-               empathy_met: bool = True) -> dict:
+               empathy_met: bool = True, skills: dict[str, int] | None = None) -> dict:
     """A report with an agent interruption (ev-1), a customer raised voice (ev-2), a card number
     read by the customer (redacted) and a flag of ``severity`` on ev-1."""
     card_start_s, card_end_s = REDACTED_SPAN_S
@@ -61,7 +61,7 @@ def report_for(call_id: str, *, agent_id: str, severity: str = "high", score: fl
             "closing_check": {"met": False, "evidence": []},
         },
         "metrics": {"agent": {}, "customer": {}, "call": {}},
-        "scores": {"overall": score},
+        "scores": {"overall": score, **({"skills": skills} if skills else {})},
         "flags": [{"reason": "agent interrupted", "severity": severity, "event_ids": ["ev-1"]}],
         "coaching": [{"skill": "listening", "message": "Let the customer finish.",
                       "evidence": ["ev-1"]}],

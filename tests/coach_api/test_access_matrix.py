@@ -70,6 +70,13 @@ def item_clip(world, who):
 
 
 C = "/api/v1/calls/call-blue"
+
+
+def reply(world, who):
+    review = world.store.add_review("call-blue", user_id=None, reviewer="sup_blue", note="n")
+    return world.client.post(f"{C}/review/{review.id}/replies", headers=world.headers(who),
+                             json={"kind": "acknowledged"})
+
 ROUTES = {  # name → request
     "me": lambda w, who: w.client.get("/api/v1/me", headers=w.headers(who)),
     "list_users": lambda w, who: w.client.get("/api/v1/users", headers=w.headers(who)),
@@ -86,6 +93,8 @@ ROUTES = {  # name → request
     "post_review": lambda w, who: w.client.post(f"{C}/review", headers=w.headers(who),
                                                 json={"note": "talked it through"}),
     "get_review": lambda w, who: w.client.get(f"{C}/review", headers=w.headers(who)),
+    "reply_review": reply,
+    "team": lambda w, who: w.client.get("/api/v1/agents", headers=w.headers(who)),
     "findings": lambda w, who: w.client.get("/api/v1/findings", headers=w.headers(who)),
     "summary": lambda w, who: w.client.get("/api/v1/agents/a1/summary", headers=w.headers(who)),
     "clips": lambda w, who: w.client.get(f"{C}/clips", headers=w.headers(who)),
@@ -113,7 +122,9 @@ EXPECTED = {
     "audio":         (200, 200, 404, 200, 404, 403, 401),
     "clip":          (200, 200, 404, 200, 404, 200, 401),
     "post_review":   (201, 201, 404, 403, 403, 403, 401),
-    "get_review":    (200, 200, 404, 403, 403, 403, 401),
+    "get_review":    (200, 200, 404, 200, 404, 403, 401),
+    "reply_review":  (201, 201, 404, 201, 404, 403, 401),
+    "team":          (200, 200, 200, 403, 403, 403, 401),
     "findings":      (200, 200, 200, 403, 403, 200, 401),
     "summary":       (200, 200, 404, 200, 404, 403, 401),
     "clips":         (200, 200, 404, 200, 404, 200, 401),
@@ -177,10 +188,11 @@ def test_revoked_token_is_refused(world):
     assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
 
 
-def test_cookie_token_works_for_reads_only(world):
+def test_a_bearer_token_in_a_cookie_signs_nobody_in(world):
+    """Pages sign in with a session (``test_sign_in.py``); a token is for headers only."""
     world.client.cookies.set("callcoach_token", world.tokens["sup_blue"])
     try:
-        assert world.client.get("/api/v1/calls/call-blue/audio").status_code == 200
+        assert world.client.get("/api/v1/calls/call-blue/audio").status_code == 401
         posted = world.client.post("/api/v1/calls/call-blue/review", json={"note": "x"})
         assert posted.status_code == 401
     finally:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.mark.parametrize("path", ["/ui/", "/ui/calls/x", "/static/app.js", "/api/v1/me",
+@pytest.mark.parametrize("path", ["/ui/", "/ui/calls/x", "/static/app.js", "/api/v1/me", "/docs",
+                                  "/ui/sign-in",
                                   "/api/v1/calls/nope"])
 def test_responses_carry_the_security_headers(world, path):
     response = world.client.get(path, headers=world.headers("admin"))

@@ -78,10 +78,16 @@ def start_server(home: Path, *, workers: int, server_workers: int = 1,
         process.wait(timeout=20)
 
 
+ROOT_PASSWORD = "root password for tests"
+
+
 def admin_token(home: Path) -> str:
+    """A token of a new admin ``root``, whose password for the pages is ROOT_PASSWORD."""
     location = ApiSettings(home=home).location()
     with ApiStore.open(location.url, audio_dir=location.audio_dir) as store:
-        return store.issue_token(store.create_user("root", role="admin").id)
+        root = store.create_user("root", role="admin")
+        store.set_password(root.id, ROOT_PASSWORD)
+        return store.issue_token(root.id)
 
 
 def sample_call(folder: Path) -> Path:
@@ -219,9 +225,9 @@ class DevToolsPage:
         self._socket.close()
 
 
-def dump_dom(url: str, tmp_path: Path, *, token: str | None = None) -> str:
-    """The page's DOM once it settles; with ``token``, after signing in through the page's
-    own token form (links never carry tokens)."""
+def dump_dom(url: str, tmp_path: Path, *, signed_in: bool = False) -> str:
+    """The page's DOM once it settles; ``signed_in``: after signing in as ``root`` through the
+    sign-in form the page redirects to."""
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (apt-get install -y chromium)")
     port = free_port()
@@ -233,10 +239,13 @@ def dump_dom(url: str, tmp_path: Path, *, token: str | None = None) -> str:
         page = DevToolsPage(_first_tab(port))
         try:
             page.call("Page.navigate", url=url)
-            if token is not None:
+            if signed_in:
                 page.settled_dom()
-                page.evaluate(f"document.getElementById('token').value = {json.dumps(token)};"
-                              "document.getElementById('token-form').requestSubmit();")
+                page.evaluate("document.getElementById('name').value = 'root';"
+                              f"document.getElementById('password').value = "
+                              f"{json.dumps(ROOT_PASSWORD)};"
+                              "document.querySelector('.sign-in-form').requestSubmit();")
+                time.sleep(0.5)  # the form's POST and redirect replace the page
             return page.settled_dom()
         finally:
             page.close()
@@ -257,26 +266,26 @@ def _first_tab(port: int) -> str:
 
 
 def test_call_page_lists_findings_and_seeks_the_audio(seeded_server, tmp_path):
-    url, token = seeded_server
-    dom = dump_dom(f"{url}/ui/calls/call-blue?event=ev-2", tmp_path, token=token)
+    url, _token = seeded_server
+    dom = dump_dom(f"{url}/ui/calls/call-blue?event=ev-2", tmp_path, signed_in=True)
     assert 'data-event-id="ev-1"' in dom and 'data-event-id="ev-2"' in dom
     assert 'data-seeked-to="5"' in dom  # ev-2 starts at 5 s
     assert "root (admin)" in dom
 
 
 def test_queue_and_findings_pages_show_the_call(seeded_server, tmp_path):
-    url, token = seeded_server
-    queue = dump_dom(f"{url}/ui/", tmp_path, token=token)
+    url, _token = seeded_server
+    queue = dump_dom(f"{url}/ui/", tmp_path, signed_in=True)
     assert 'data-call-id="call-blue"' in queue and "1 call(s)" in queue
-    found = dump_dom(f"{url}/ui/findings", tmp_path, token=token)
+    found = dump_dom(f"{url}/ui/findings", tmp_path, signed_in=True)
     assert "/api/v1/calls/call-blue/events/ev-1/clip" in found
 
 
-def test_pages_without_a_token_ask_for_one(seeded_server, tmp_path):
+def test_pages_without_a_sign_in_ask_for_one(seeded_server, tmp_path):
     url, _token = seeded_server
-    assert "Enter your token" in dump_dom(f"{url}/ui/", tmp_path)
+    assert 'action="/ui/sign-in"' in dump_dom(f"{url}/ui/", tmp_path)
 
 
 def test_a_link_carrying_a_token_signs_nobody_in(seeded_server, tmp_path):
     url, token = seeded_server
-    assert "Enter your token" in dump_dom(f"{url}/ui/#token={token}", tmp_path)
+    assert 'action="/ui/sign-in"' in dump_dom(f"{url}/ui/#token={token}", tmp_path)

@@ -19,7 +19,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0005"
-down_revision = "0003"  # 0004 once merged
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
