@@ -258,6 +258,10 @@ function reviewItem(review) {
 }
 
 async function renderReviewList(path) {
+  if (state.trainer) {  // reviews are between a call's agent and their supervisor
+    $("reviews").replaceChildren(el("li", {className: "hint"}, "Reviews are shown to supervisors and to the call's agent."));
+    return;
+  }
   let reviews;
   try { reviews = await api(`${path}/review`); } catch (error) {
     if (error.status === 401) throw error;
