@@ -115,12 +115,15 @@ def rich_report(call_id: str, *, agent_id: str, duration_s: float, seed: int = 0
     step_s = max(0.25, round(duration_s / 1500, 2))
     segments = {p: [[t["start"], t["end"]] for t in turns if t["speaker"] == p]
                 for p in ("agent", "customer")}
-    flags = [{"reason": f"Agent interrupted the customer {len(agent_interruptions)} times",
+    times = {1: "once", 2: "twice"}
+    flags = [{"reason": "Agent interrupted the customer "
+                        f"{times.get(len(agent_interruptions), f'{len(agent_interruptions)} times')}",
               "severity": "high", "event_ids": agent_interruptions, "kind": "agent_interruptions"},
              {"reason": "Customer threatened to leave, cancel or complain publicly",
               "severity": "low", "check_ids": ["customer_threat"], "kind": "customer_threat"}]
     if raised:
-        flags.insert(1, {"reason": f"Agent raised their voice ({len(raised)} times)",
+        flags.insert(1, {"reason": "Agent raised their voice "
+                                   f"({times.get(len(raised), f'{len(raised)} times')})",
                          "severity": "medium", "event_ids": raised, "kind": "agent_raised_voice"})
     return {
         "schema_version": 2, "call_id": call_id, "agent_id": agent_id, "agent_name": "Sam Porter",
