@@ -1,5 +1,6 @@
 """Collections of example clips; each flag row's kind and each report's speech_found, so the
-review queue can filter by what a call was flagged for and show a silent call as silent.
+review queue can filter by what a call was flagged for and show a silent call as silent; an
+index for the queue sorted by start time.
 
 Stored flags get their kind from their reason's opening words, and stored reports their
 ``speech_found`` from their document.
@@ -25,6 +26,7 @@ depends_on = None
 
 _JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 _BATCH_ROWS = 500
+_STARTED_INDEX = "ix_reports_call_started_at_call_id"  # the naming convention's name
 # Kept here rather than imported (pipeline.call_report), so the migration does the same on
 # every database however the application changes later.
 _REASON_KINDS = (("agent raised", "agent_raised_voice"),
@@ -49,6 +51,9 @@ def upgrade() -> None:
     _backfill_kinds(connection)
     _backfill_speech(connection)
     op.create_index("ix_flags_kind_call_id", "flags", ["kind", "call_id"])
+    current = sa.column("is_current", sa.Boolean) == sa.true()
+    op.create_index(_STARTED_INDEX, "reports", [sa.desc("call_started_at"), "call_id"],
+                    sqlite_where=current, postgresql_where=current)
     op.create_table(
         "collections",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -85,6 +90,7 @@ def downgrade() -> None:
     op.drop_index("ix_collection_items_call_id", table_name="collection_items")
     op.drop_table("collection_items")
     op.drop_table("collections")
+    op.drop_index(_STARTED_INDEX, table_name="reports")
     op.drop_index("ix_flags_kind_call_id", table_name="flags")
     # Plain DROP COLUMN, as 0003 explains: copying the table would cascade-delete rows.
     op.drop_column("reports", "speech_found")
