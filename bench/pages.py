@@ -1,7 +1,8 @@
 """Server time of the call page and the review queue page, as a browser loads them.
 
 A page load is its HTML, its scripts and styles, and the API requests its scripts make; this
-sends each of them in turn over one kept-alive loopback connection to ``callcoach serve``
+signs in through the sign-in form and sends each of them in turn, with the session cookie as
+a browser would, over one kept-alive loopback connection to ``callcoach serve``
 (one worker) and sums the time to each whole response. That sum is what the server spends on
 one load (a browser sends some of them at once, so it waits less). Every figure is the median
 of ``--repeats`` loads after a few warm-up loads, with the 90th percentile beside it.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -47,6 +49,7 @@ from tests.coach_api.rich_call import rich_report  # noqa: E402
 from tests.coach_api.synthetic import report_for, write_stereo  # noqa: E402
 
 CALL_TARGET_MS, QUEUE_TARGET_MS = 300.0, 100.0
+PASSWORD = "bench password, not secret"
 LONG_CALL_S = 1800.0
 TEAMS = ("blue", "red", "green", "amber")
 REASONS = (("Agent interrupted the customer 3 times", "medium"),
@@ -105,8 +108,8 @@ def _seed_one(connection, n: int, variant, *, started_at: dt.datetime) -> None:
                                                    note="seen", created_at=now))
 
 
-def seed(home: Path, *, calls: int) -> str:
-    """A supervisor token; the long call and ``calls`` queue calls, unless already seeded."""
+def seed(home: Path, *, calls: int) -> None:
+    """A supervisor with a password; the long call and ``calls`` queue calls, unless seeded."""
     location = ApiSettings(home=home).location()
     with ApiStore.open(location.url, audio_dir=location.audio_dir) as store:
         if not any(user.name == "bench-sup" for user in store.list_users()):
@@ -122,7 +125,17 @@ def seed(home: Path, *, calls: int) -> str:
             started = time.perf_counter()
             seed_queue(store, calls=calls)
             print(f"seeded {calls} queue calls in {time.perf_counter() - started:.0f} s")
-        return store.issue_token(store.get_user_by_name("bench-sup").id)
+        store.set_password(store.get_user_by_name("bench-sup").id, PASSWORD)
+
+
+def sign_in(client: httpx.Client) -> None:
+    """Through the sign-in form, as a browser does: the pages and their API requests then
+    go with the session cookie (and are timed with the session's check)."""
+    form = client.get("/ui/sign-in").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    done = client.post("/ui/sign-in", data={"name": "bench-sup", "password": PASSWORD,
+                                            "csrf_token": token, "next": ""})
+    assert done.status_code in (200, 303), done.text[:200]
 
 
 def load_ms(client: httpx.Client, paths: list[tuple[str, dict]]) -> float:
@@ -173,9 +186,10 @@ def main() -> int:
           f"{' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as folder:
         home = args.home or Path(folder) / "home"
-        token = seed(home, calls=args.calls)
-        with serve(home, workers=1) as (url, _pid), httpx.Client(
-                base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+        seed(home, calls=args.calls)
+        with serve(home, workers=1) as (url, _pid), httpx.Client(base_url=url,
+                                                               timeout=60) as client:
+            sign_in(client)
             report = client.get("/api/v1/calls/long-call/report")
             body = report.json()
             print(f"30-minute call: report {len(report.content) / 1e3:.0f} kB, "
