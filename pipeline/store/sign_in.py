@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, select, update
+from sqlalchemy import (Column, ForeignKey, Index, Integer, String, Table, delete, select,
+                        update)
 
 from pipeline.errors import AuthenticationError, TooManyAttemptsError
 from pipeline.store.database import Database, as_utc, utc_now
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 FREE_ATTEMPTS = 5  # wrong passwords in a row before sign-ins are blocked
 FIRST_BLOCK_S = 30
 LONGEST_BLOCK_S = 15 * 60
+KEEP_EXPIRED = timedelta(days=7)  # expired sessions and links stay this long, for the record
 
 user_passwords = Table(
     "user_passwords", metadata,
@@ -97,7 +99,7 @@ class SignInOps(Database):
         """The user ``name`` if ``password`` is theirs; :class:`AuthenticationError` if not
         (the same words for an unknown name), :class:`TooManyAttemptsError` while blocked."""
         query = (select(users.c.id, user_passwords.c.password_hash,
-                        user_passwords.c.failed_attempts, user_passwords.c.blocked_until)
+                        user_passwords.c.blocked_until)
                  .select_from(users.outerjoin(user_passwords,
                                               user_passwords.c.user_id == users.c.id))
                  .where(users.c.name == name.strip()))
@@ -110,29 +112,42 @@ class SignInOps(Database):
             raise TooManyAttemptsError(f"too many wrong passwords; try again in {wait_s} s",
                                        retry_after_s=wait_s)
         if verify_password(password, row.password_hash if row is not None else None):
-            self._record_attempt(row.id, failed=None)
+            self._reset_attempts(row.id)
             return self.get_user(row.id)
         if row is not None and row.password_hash is not None:
-            self._record_attempt(row.id, failed=row.failed_attempts + 1)
+            self._count_failure(row.id)
         raise AuthenticationError("wrong name or password")
 
-    def _record_attempt(self, user_id: int, *, failed: int | None) -> None:
-        """Reset the count after a success (``failed`` None), else store it and any block."""
-        blocked = block_s(failed or 0)
-        values = {"failed_attempts": failed or 0,
-                  "blocked_until": utc_now() + timedelta(seconds=blocked) if blocked else None}
+    def _reset_attempts(self, user_id: int) -> None:
         with self.transaction() as connection:
-            connection.execute(update(user_passwords)
-                               .where(user_passwords.c.user_id == user_id).values(**values))
+            connection.execute(update(user_passwords).where(user_passwords.c.user_id == user_id)
+                               .values(failed_attempts=0, blocked_until=None))
+
+    def _count_failure(self, user_id: int) -> None:
+        """One more wrong password, counted in the database (so attempts racing each other
+        all count), and the block it earns."""
+        with self.transaction() as connection:
+            failed = connection.execute(
+                update(user_passwords).where(user_passwords.c.user_id == user_id)
+                .values(failed_attempts=user_passwords.c.failed_attempts + 1)
+                .returning(user_passwords.c.failed_attempts)).scalar_one()
+            blocked = block_s(failed)
+            if blocked:
+                connection.execute(
+                    update(user_passwords).where(user_passwords.c.user_id == user_id)
+                    .values(blocked_until=utc_now() + timedelta(seconds=blocked)))
         if blocked:
             logger.warning("sign-ins of user %s blocked for %d s after %d wrong passwords",
                            user_id, blocked, failed)
 
     def start_session(self, user_id: int, *, lifetime_s: float) -> SessionGrant:
+        """A new session; sessions and links long expired are cleared out on the way."""
         token = secrets.token_urlsafe(TOKEN_BYTES)
         now = utc_now()
         expires_at = now + timedelta(seconds=lifetime_s)
         with self.transaction() as connection:
+            for table in (sessions, sign_in_links):
+                connection.execute(delete(table).where(table.c.expires_at < now - KEEP_EXPIRED))
             connection.execute(sessions.insert().values(
                 user_id=user_id, token_sha256=hash_token(token), created_at=now,
                 expires_at=expires_at))

@@ -145,3 +145,20 @@ def assert_page_clean(page) -> None:
     """No console errors so far, and nothing wider than the viewport."""
     assert page.problems == [], page.problems
     assert horizontal_overflow_px(page) <= 0, f"{page.url} is wider than the viewport"
+
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+def accessibility_violations(page) -> list[str]:
+    """What axe-core (vendored, run in the page) finds against WCAG 2.1 A and AA, one line per
+    rule and element. Evaluated through the DevTools protocol, so the pages' content policy,
+    which allows only their own scripts, does not stop it."""
+    page.evaluate(AXE.read_text())
+    found = page.evaluate("""async () => {
+        const result = await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+        return result.violations.flatMap((rule) => rule.nodes.map((node) =>
+            `${rule.id}: ${node.target.join(' ')}: ${rule.help}`));
+    }""")
+    return list(found)

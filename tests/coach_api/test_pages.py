@@ -204,3 +204,16 @@ def test_a_page_that_fails_says_so_without_details_and_is_not_cached(signed_up, 
     assert page.status_code == 500 and "Something went wrong" in page.text
     assert "boom" not in page.text and "/srv/" not in page.text
     assert page.headers["cache-control"] == "no-store"
+
+
+def test_users_sign_in_asks_twice_and_refuses_two_different_passwords(world, settings,
+                                                                      monkeypatch, capsys):
+    monkeypatch.setenv("CALLCOACH_HOME", str(settings.home))
+    answers = iter([PASSWORD, PASSWORD + "x"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
+    with pytest.raises(SystemExit, match="differ"):
+        run_cli(["users", "sign-in", "trainer", "--password"], monkeypatch)
+    answers = iter([PASSWORD, PASSWORD])
+    run_cli(["users", "sign-in", "trainer", "--password"], monkeypatch)
+    assert "password set for trainer" in capsys.readouterr().out
+    assert world.store.check_password("trainer", PASSWORD).name == "trainer"

@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from .browser import (PHONE_VIEWPORT, assert_page_clean, browser,  # noqa: F401
-                      horizontal_overflow_px, new_page, open_signed_in, site)
+                      accessibility_violations, horizontal_overflow_px, new_page,
+                      open_signed_in, site)
 
 
 def test_sign_in_then_sign_out(site, browser):
@@ -149,3 +150,13 @@ def test_a_one_time_sign_in_link_signs_in_once(site, browser):
     again.goto(f"{site.url}/ui/sign-in/link#{grant.token}")
     again.get_by_role("button", name="Sign in with this link").click()
     assert "used already" in again.get_by_role("alert").inner_text()
+
+
+@pytest.mark.parametrize("who,path", [
+    (None, "/ui/sign-in"), ("agent_a1", "/ui/me"), ("sup_blue", "/ui/team"),
+    ("sup_blue", "/ui/agents/a1"), ("agent_a1", "/ui/calls/call-red")])
+def test_pages_pass_the_wcag_checks_of_axe(site, browser, who, path):
+    page = (open_signed_in(browser, site, who) if who else new_page(browser))
+    page.goto(f"{site.url}{path}")
+    page.wait_for_load_state("networkidle")
+    assert accessibility_violations(page) == []

@@ -228,3 +228,20 @@ def test_signing_in_never_keeps_the_session_the_browser_came_with(signed_up, no_
     assert issued not in (None, planted)
     assert signed_up.store.user_for_session(planted) is None
     assert signed_up.store.user_for_session(issued).name == "agent_a1"
+
+
+def test_long_expired_sessions_are_cleared_out(world):
+    from datetime import timedelta
+
+    from sqlalchemy import func, select, update
+
+    from pipeline.store.sign_in import sessions
+
+    user_id = world.store.get_user_by_name("agent_a1").id
+    old = world.store.start_session(user_id, lifetime_s=60)
+    with world.store.transaction() as connection:
+        connection.execute(update(sessions).values(
+            expires_at=old.expires_at - timedelta(days=30)))
+    world.store.start_session(user_id, lifetime_s=60)
+    with world.store.read() as connection:
+        assert connection.execute(select(func.count()).select_from(sessions)).scalar() == 1

@@ -32,3 +32,19 @@ def test_the_chart_is_labelled_and_its_end_labels_lean_inwards():
     assert "<title>listening: 70</title>" in svg
     anchors = re.findall(r'text-anchor="(\w+)">\d\d \w{3}<', svg)
     assert anchors == ["start", "end"]
+
+
+def test_weekly_skill_scores_average_the_calls_that_score_each_skill():
+    from coach_api.trends import weekly_trends
+    from pipeline.call_report import read_report
+
+    from .synthetic import report_for
+
+    def call(day: int, **skills):
+        return (dt.datetime(2024, 5, day, 9, tzinfo=dt.UTC),
+                read_report(report_for(f"c{day}", agent_id="a1", skills=skills)))
+
+    weeks = weekly_trends([call(6, listening=40, empathy=90), call(8, listening=60),
+                           call(13, empathy=70)])
+    assert [week.skill_scores for week in weeks] == [{"empathy": 90.0, "listening": 50.0},
+                                                      {"empathy": 70.0}]
