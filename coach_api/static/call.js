@@ -54,7 +54,7 @@ function playAt(startS, findingId) {
 function timeButton(startS, findingId, label) {
   return el("button", {type: "button", className: "time", "data-start-s": startS,
                        onclick: () => playAt(startS, findingId),
-                       "aria-label": `Play from ${clock(startS)}${label ? `: ${label}` : ""}`},
+                       ariaLabel: `Play from ${clock(startS)}${label ? `: ${label}` : ""}`},
             `▶ ${clock(startS)}`);
 }
 
@@ -148,7 +148,7 @@ function renderTranscript(report) {
   state.turns = report.transcript || [];
   $("transcript").replaceChildren(...state.turns.map((turn) => el("li", {className: `turn turn-${turn.speaker}`},
     el("button", {type: "button", className: "turn-time", "data-start-s": turn.start, onclick: () => playAt(turn.start),
-                  "aria-label": `Play from ${clock(turn.start)}`}, clock(turn.start)),
+                  ariaLabel: `Play from ${clock(turn.start)}`}, clock(turn.start)),
     el("span", {className: "who"}, turn.speaker === "agent" ? "Agent" : "Customer"),
     el("span", {className: "said"}, turn.text))));
   if (!state.turns.length) $("transcript").append(el("li", {className: "hint"}, "No transcript: nothing was heard, or the call was analysed without one."));
@@ -206,7 +206,7 @@ function renderMetrics(report) {
     ["Longest monologue", seconds(a.longest_monologue_s), seconds(c.longest_monologue_s)],
     ["Median response time", seconds(a.median_response_latency_s), seconds(c.median_response_latency_s)],
     ["Talking over the other", seconds(a.overlap_time_s), seconds(c.overlap_time_s)]];
-  const share = el("div", {className: "share", role: "img", "aria-label": `agent ${percent(a.talk_share)} of the talk`});
+  const share = el("div", {className: "share", role: "img", ariaLabel: `agent ${percent(a.talk_share)} of the talk`});
   share.append(el("span", {className: "share-agent"}), el("span", {className: "share-customer"}));
   share.firstChild.style.width = `${Math.round((a.talk_share || 0) * 100)}%`;
   share.lastChild.style.width = `${Math.round((c.talk_share || 0) * 100)}%`;

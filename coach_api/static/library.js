@@ -28,7 +28,7 @@ function searchParams(form) {
 
 function addControl(finding) {
   if (!lib.curator || !finding.clip_url) return "";
-  const select = el("select", {"aria-label": "Collection to add this clip to"},
+  const select = el("select", {ariaLabel: "Collection to add this clip to"},
     ...lib.collections.map((c) => el("option", {value: String(c.id)}, c.name)));
   const button = el("button", {type: "button", onclick: async () => {
     if (!select.value) { say("Create a collection first."); return; }

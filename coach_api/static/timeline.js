@@ -83,7 +83,7 @@ function markerRow(items, durationS, onPick) {
     const left = Math.min(99.5, item.start / durationS * 100);
     const width = Math.max(0.5, (item.end - item.start) / durationS * 100);
     const button = el("button", {type: "button", className: `marker ${item.className}`,
-                                 title: item.title, "aria-label": item.title,
+                                 title: item.title, ariaLabel: item.title,
                                  "data-marker-id": item.id, "data-start-s": item.start,
                                  onclick: () => onPick(item)});
     button.style.left = `${left}%`;
@@ -99,7 +99,7 @@ function laneRow(label, content) {
 }
 
 function axis(durationS) {
-  const row = el("div", {className: "axis", "aria-hidden": "true"});
+  const row = el("div", {className: "axis", ariaHidden: "true"});
   const stepS = [10, 30, 60, 120, 300, 600].find((s) => durationS / s <= 8) || 1200;
   for (let t = 0; t <= durationS; t += stepS) {
     const tick = el("span", {className: "tick"}, clock(t));
@@ -130,7 +130,7 @@ function drawTimeline(container, {report, durationS, markers, onSeek}) {
   for (const group of markers) {
     if (group.items.length) lanes.push(laneRow(group.label, markerRow(group.items, durationS, onSeek)));
   }
-  const playhead = el("div", {className: "playhead", "aria-hidden": "true"});
+  const playhead = el("div", {className: "playhead", ariaHidden: "true"});
   const body = el("div", {className: "lanes"}, ...lanes, axis(durationS), playhead);
   body.addEventListener("click", (event) => {
     if (event.target.closest(".marker")) return;

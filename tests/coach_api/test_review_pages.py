@@ -11,8 +11,8 @@ import pytest
 
 from pipeline.types import CallMetadata
 
-from .browser import (PHONE_VIEWPORT, assert_page_clean, browser,  # noqa: F401
-                      open_signed_in, site)
+from .browser import (PHONE_VIEWPORT, accessibility_violations, assert_page_clean,  # noqa: F401
+                      browser, open_signed_in, site)
 from .rich_call import rich_report
 from .synthetic import write_stereo
 
@@ -120,9 +120,11 @@ def test_trainer_finds_a_clip_and_an_agent_of_another_team_opens_it(site, browse
 
 
 @pytest.mark.parametrize("path", ["/ui/", "/ui/calls/call-rich", "/ui/library"])
-def test_review_pages_fit_a_phone(site, browser, rich_call, path):
+def test_review_pages_fit_a_phone_and_pass_the_accessibility_rules(site, browser, rich_call,
+                                                                   path):
     page = open_signed_in(browser, site, "sup_blue", viewport=PHONE_VIEWPORT)
     page.goto(f"{site.url}{path}")
     page.wait_for_load_state("networkidle")
     assert page.locator("#status").inner_text() != ""  # the page's script ran
     assert_page_clean(page)
+    assert accessibility_violations(page) == []
