@@ -57,7 +57,7 @@ REASONS = (("Agent interrupted the customer 3 times", "medium"),
            ("Customer threatened to leave, cancel or complain publicly", "low"),
            ("Customer asked for a manager", "medium"))
 CALL_STATIC = ("/static/app.css", "/static/call.css", "/static/app.js", "/static/timeline.js",
-               "/static/call.js")
+               "/static/call_sections.js", "/static/call.js")
 QUEUE_STATIC = ("/static/app.css", "/static/queue.css", "/static/app.js", "/static/queue.js")
 
 

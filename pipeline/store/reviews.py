@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (Boolean, Column, CompoundSelect, Connection, Float, ForeignKey, Index,
+from sqlalchemy import (Boolean, Column, Connection, Float, ForeignKey, Index,
                         Integer, Row, Select, String, Table, Text, and_, exists, func,
                         literal_column, null, select, true, union_all)
 
@@ -23,6 +23,7 @@ from pipeline.errors import NotFoundError
 from pipeline.store.calls import call_from_row
 from pipeline.store.database import Database, as_utc, utc_now
 from pipeline.store.records import CallRecord
+from pipeline.store.queue_rows import QUEUE_ORDERS, QueueFlag, flag_reasons
 from pipeline.store.schema import (CALL_ID_LENGTH, CALL_NOT_DONE, CURRENT_REPORT, Timestamp,
                                    calls, check_results, events, flags, metadata, reports)
 
@@ -69,13 +70,6 @@ class QueueFilter:
     reviewed: bool | None = None
     scope_agent_ids: tuple[str, ...] | None = None
     scope_teams: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class QueueFlag:
-    reason: str
-    severity: str
-    kind: str | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -159,7 +153,7 @@ class ReviewsOps(Database):
         with self.read() as connection:
             rows = connection.execute(page).all()
             reviewed = _review_counts(connection, [row.id for row in rows])
-            reasons = _flag_reasons(connection, [row.id for row in rows if row.q_flags])
+            reasons = flag_reasons(connection, [row.id for row in rows if row.q_flags])
             total = connection.execute(_queue_count(wanted, arms)).scalar_one()
         return QueuePage(items=tuple(self._queue_item(row, reviewed.get(row.id),
                                                       reasons.get(row.id, ()))
@@ -232,29 +226,6 @@ def _queue_top(arm: Select, reach: int, ordering) -> Select:
     return select(*top.c)
 
 
-def _queue_order(page: Select | CompoundSelect) -> list[Any]:
-    """Worst flag, then most flags, then lowest score (unscored last), then newest call
-    (undated last, and dated as when its report was saved); the call id keeps pages apart
-    where all of that ties. Each term is one of the queue index's, in its direction: SQLite,
-    whose NULLs sort first, reads DESC NULLS LAST straight off a descending index."""
-    column = page.selected_columns
-    return [column.q_rank.desc(), column.q_flags.desc(), column.q_unscored, column.q_score,
-            column.q_started.desc().nulls_last(), column.q_call]
-
-
-def _by_start(newest: bool):
-    """Newest (or oldest) call first, undated last; the call id keeps pages apart."""
-    def order(page: Select | CompoundSelect) -> list[Any]:
-        column = page.selected_columns
-        started = column.q_started.desc() if newest else column.q_started.asc()
-        return [started.nulls_last(), column.q_call]
-    return order
-
-
-QUEUE_ORDERS = {"priority": _queue_order, "newest": _by_start(True), "oldest": _by_start(False)}
-"""How the queue may be sorted: worst first (its index's order), or by when calls started."""
-
-
 def _queue_count(wanted: QueueFilter, arms: tuple[Select, Select]) -> Select:
     """How many calls match: counted on ``calls`` alone, every call being in one arm or the
     other, unless a filter needs the keys of the report."""
@@ -272,21 +243,6 @@ def _review_counts(connection: Connection, call_ids: list[str]) -> dict[str, Row
                     func.max(reviews.c.created_at).label("last_at"))
              .where(reviews.c.call_id.in_(call_ids)).group_by(reviews.c.call_id))
     return {row.call_id: row for row in connection.execute(query)}
-
-
-def _flag_reasons(connection: Connection, call_ids: list[str]) -> dict[str, tuple[QueueFlag, ...]]:
-    """The flags of each of ``call_ids`` (their current reports'), most severe first."""
-    if not call_ids:
-        return {}
-    query = (select(flags.c.call_id, flags.c.reason, flags.c.severity, flags.c.kind)
-             .where(flags.c.call_id.in_(call_ids)).order_by(flags.c.call_id, flags.c.id))
-    found: dict[str, list[QueueFlag]] = {}
-    for row in connection.execute(query):
-        found.setdefault(row.call_id, []).append(
-            QueueFlag(reason=row.reason, severity=row.severity, kind=row.kind))
-    rank = {severity.value: severity.rank for severity in Severity}
-    return {call_id: tuple(sorted(items, key=lambda f: -rank.get(f.severity, 0)))
-            for call_id, items in found.items()}
 
 
 def _key_filters(query: Select, wanted: QueueFilter, *, rank, flag_count) -> Select:

@@ -85,18 +85,30 @@ def site(tmp_path_factory) -> Iterator[Site]:
         yield Site(url=url, home=home, tokens=tokens)
 
 
+_SHARED: dict = {}  # one Playwright and one Chromium for the whole run
+
+
 @pytest.fixture(scope="session")
 def browser():
+    """Chromium, shared: every test module that imports this fixture defines it anew, and a
+    second Playwright started beside the first refuses to run (it finds the first's event
+    loop), so each definition hands out the same browser and the last to finish closes it."""
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (apt-get install -y chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM,
-                                              args=["--no-sandbox", "--mute-audio"])
-        try:
-            yield launched
-        finally:
-            launched.close()
+    if not _SHARED:
+        playwright = sync_api.sync_playwright().start()
+        _SHARED.update(playwright=playwright, users=0, browser=playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--mute-audio"]))
+    _SHARED["users"] += 1
+    try:
+        yield _SHARED["browser"]
+    finally:
+        _SHARED["users"] -= 1
+        if not _SHARED["users"]:
+            _SHARED.pop("browser").close()
+            _SHARED.pop("playwright").stop()
+            _SHARED.clear()
 
 
 def watch_console(page) -> list[str]:
