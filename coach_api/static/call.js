@@ -131,7 +131,8 @@ function renderMarkers(report) {
   $("events").replaceChildren(...report.events.map((event) => el("li", {},
     el("button", {type: "button", className: "finding", "data-event-id": event.id, "data-start-s": event.start,
                   onclick: () => playAt(event.start, event.id)},
-       `${clock(event.start)} ${eventName(event.type)} (${event.speaker || "both"}), ${seconds(event.end - event.start)}`))));
+       `${clock(event.start)} ${eventName(event.type)} (${event.speaker || "both"}), ${seconds(event.end - event.start)}`),
+    " ", el("span", {className: "hint"}, detailText(event.details)))));
 }
 
 function renderTranscript(report) {

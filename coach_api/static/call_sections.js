@@ -14,6 +14,22 @@ function seconds(value) { return value === null || value === undefined ? "–" :
 function percent(value) { return value === null || value === undefined ? "–" : `${Math.round(value * 100)}%`; }
 function when(iso) { return iso ? iso.slice(0, 16).replace("T", " ") : "–"; }
 
+// An object's plain values in words ("overlap s 1.0, yielded yes"); nested ones as JSON.
+function detailText(details) {
+  return Object.entries(details || {}).map(([key, value]) => {
+    const parts = Array.isArray(value) && value.every((v) => v && typeof v === "object" && "name" in v);
+    const shown = typeof value === "number" ? (Number.isInteger(value) ? String(value) : fixed(value, 2))
+      : typeof value === "boolean" ? (value ? "yes" : "no") : typeof value === "string" ? `“${value}”`
+      : parts ? (value.length ? value.map((v) => `${words(v.name)} ${v.score ?? ""}${v.weight ? ` (weight ${v.weight})` : ""}`).join("; ") : "none")
+      : JSON.stringify(value);
+    return `${words(key)} ${shown}`;
+  }).join(", ");
+}
+
+function openable(title, body) {
+  return el("details", {}, el("summary", {}, title), body);
+}
+
 function checkClass(check) {
   if (check.met === null || check.met === undefined) return "na";
   if (check.polarity === "customer") return "context";
@@ -103,9 +119,20 @@ function renderDetails(report) {
     ["Review priority", fixed(report.review_priority, 1)],
     ["Rubric", (report.rubric || {}).version || "–"], ["Thresholds digest", (report.config || {}).digest || "–"],
     ["Analysed", when(report.generated_at)], ["By", Object.values(report.generator || {}).join(" ")]];
+  const scoring = Object.entries((report.scores || {}).details || {});
+  const activity = Object.entries(report.activity || {});
+  const config = Object.entries(report.config || {}).filter(([key]) => key !== "digest");
   $("details").replaceChildren(
     skills.length ? el("table", {className: "metrics"}, el("caption", {}, "Score by skill"),
       el("tbody", {}, ...skills.map(([k, v]) => el("tr", {}, el("th", {}, words(k)), el("td", {}, v ?? "–"))))) : "",
-    el("dl", {className: "facts"}, ...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v ?? "–")])));
+    el("dl", {className: "facts"}, ...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v ?? "–")])),
+    scoring.length ? openable("How each skill was scored", el("ul", {}, ...scoring.map(([skill, detail]) =>
+      el("li", {}, el("strong", {}, words(skill)), " ", detailText(detail))))) : "",
+    activity.length ? openable("Each party's speech and calm level", el("ul", {}, ...activity.map(([party, a]) =>
+      el("li", {}, el("strong", {}, party), ` ${(a.segments || []).length} speech segments, leaked speech removed ${seconds(a.bleed_removed_s)}, ` +
+         `calm loudness ${fixed(a.baseline_loudness_dbfs, 1)} dBFS, calm pitch ${fixed(a.baseline_f0_hz, 0)} Hz`)))) : "",
+    report.separation_details ? openable("How the parties were separated", el("p", {}, detailText(report.separation_details))) : "",
+    config.length ? openable("Thresholds used", el("ul", {}, ...config.map(([stage, values]) =>
+      el("li", {}, el("strong", {}, words(stage)), " ", typeof values === "object" ? detailText(values) : String(values))))) : "");
 }
 
