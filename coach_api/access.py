@@ -8,7 +8,9 @@ Two questions, asked in this order:
    that does not exist, so a guessed id reveals nothing.
 
 Trainers see findings across teams with personal data masked in text and bleeped in audio,
-and never the full recording.
+and never the full recording. Clip collections are open to every role, and everyone hears
+their clips as a trainer would (masked, bleeped, inside the call's trainer budget), whatever
+team the call is from: a collection is teaching material, not a way into other teams' calls.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class Action(enum.StrEnum):
     TEAM_OVERVIEW = "see the team overview"
     AGENT_SUMMARY = "see agent trends"
     MANAGE_USERS = "manage users"
+    OPEN_COLLECTIONS = "open clip collections"
+    CURATE_COLLECTIONS = "create clip collections and add clips"
 
 
 _EVERYTHING = frozenset(Action)
@@ -47,8 +51,10 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.SUPERVISOR: _EVERYTHING - {Action.MANAGE_USERS},
     # An agent reads the reviews of their own calls and answers them (scope: their calls).
     Role.AGENT: frozenset({Action.LIST_CALLS, Action.VIEW_CALL, Action.FULL_AUDIO, Action.CLIP,
-                           Action.AGENT_SUMMARY, Action.READ_REVIEWS, Action.ANSWER_REVIEWS}),
-    Role.TRAINER: frozenset({Action.VIEW_CALL, Action.CLIP, Action.SEARCH_FINDINGS}),
+                           Action.AGENT_SUMMARY, Action.READ_REVIEWS, Action.ANSWER_REVIEWS,
+                           Action.OPEN_COLLECTIONS}),
+    Role.TRAINER: frozenset({Action.VIEW_CALL, Action.CLIP, Action.SEARCH_FINDINGS,
+                             Action.OPEN_COLLECTIONS, Action.CURATE_COLLECTIONS}),
 }
 
 

@@ -18,8 +18,8 @@ from coach_api.errors import install_error_handlers, public_message
 from coach_api.processing import CallProcessor, ProcessingQueue, flow_processor
 from coach_api.query_guard import reject_unknown_query
 from coach_api.security_headers import SecurityHeaders
-from coach_api.routes import (agent_pages, agents, calls, docs, findings, health, me, media,
-                              pages, reviews, sign_in, users)
+from coach_api.routes import (agent_pages, agents, calls, collections, docs, findings, health,
+                              me, media, pages, reviews, sign_in, users)
 from coach_api.schemas import API_PREFIX, ErrorOut
 from coach_api.settings import ApiSettings
 from coach_api.storage import ApiStore
@@ -64,7 +64,7 @@ def create_app(settings: ApiSettings, *, processor: ProcessorFactory = flow_proc
     app.add_middleware(BodyGuard, max_upload_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
     app.include_router(health.router)
-    for module in (me, users, calls, media, reviews, findings, agents):
+    for module in (me, users, calls, media, reviews, findings, agents, collections):
         app.include_router(module.router, prefix=API_PREFIX, responses=_ERRORS,
                            dependencies=[Depends(reject_unknown_query)])
     pages.mount(app)

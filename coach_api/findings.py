@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coach_api.access import Scope
+from coach_api.clip_budget import trainer_clippable
 from coach_api.masking import PersonalData
 from coach_api.schemas import API_PREFIX, Finding
 from pipeline.call_report import CallReport, read_report, upgrade_document
@@ -100,7 +101,9 @@ def quote_at(report: CallReport | None, *, start_s: float, end_s: float,
 
 
 def with_quotes(store, findings: list[Finding], *, masked: bool) -> list[Finding]:
-    """Fill in event quotes from the calls' transcripts; mask every quote when ``masked``."""
+    """Fill in event quotes from the calls' transcripts; mask every quote when ``masked``,
+    and then leave out the clip URL of a finding past the call's trainer clip budget (a
+    trainer's player would meet a 403 there)."""
     reports: dict[str, tuple[CallReport, dict[str, Any]] | None] = {}
     out = []
     for finding in findings:
@@ -111,12 +114,24 @@ def with_quotes(store, findings: list[Finding], *, masked: bool) -> list[Finding
         if finding.kind == "event":
             quote = quote_at(held[0] if held else None, start_s=finding.start_s or 0.0,
                              end_s=finding.end_s or 0.0, speaker=finding.speaker)
-        if masked and quote:
+        clip = finding.clip_url
+        if masked:
             report, document = held if held else (None, {})
-            quote = PersonalData.of(document, customer_name=report.customer_name if report
-                                    else None).mask_string(quote)
-        out.append(finding.model_copy(update={"quote": quote}))
+            if quote:
+                quote = PersonalData.of(document, customer_name=report.customer_name if report
+                                        else None).mask_string(quote)
+            if finding.finding_id not in _clippable(document, finding.call_id, reports):
+                clip = None
+        out.append(finding.model_copy(update={"quote": quote, "clip_url": clip}))
     return out
+
+
+def _clippable(document: dict[str, Any], call_id: str, cache: dict) -> frozenset[str]:
+    key = ("clippable", call_id)
+    if key not in cache:
+        duration_s = float(document.get("duration_s") or 0.0)
+        cache[key] = trainer_clippable(document, duration_s=duration_s) if document else frozenset()
+    return cache[key]
 
 
 def _stored_report(store, call_id: str) -> tuple[CallReport, dict[str, Any]] | None:

@@ -30,14 +30,14 @@ class NavItem:
 
 
 _REVIEWER_NAV = (NavItem("Review queue", "/ui/"), NavItem("Team", "/ui/team"),
-                 NavItem("Findings", "/ui/findings"))
+                 NavItem("Library", "/ui/library"))
 NAV: dict[Role, tuple[NavItem, ...]] = {
     Role.ADMIN: _REVIEWER_NAV,
     Role.SUPERVISOR: _REVIEWER_NAV,
-    Role.AGENT: (NavItem("My calls", "/ui/me"),),
-    Role.TRAINER: (NavItem("Findings", "/ui/findings"),),
+    Role.AGENT: (NavItem("My calls", "/ui/me"), NavItem("Library", "/ui/library")),
+    Role.TRAINER: (NavItem("Library", "/ui/library"),),
 }
-HOME: dict[Role, str] = {Role.AGENT: "/ui/me", Role.TRAINER: "/ui/findings"}
+HOME: dict[Role, str] = {Role.AGENT: "/ui/me", Role.TRAINER: "/ui/library"}
 
 
 def home_for(user: UserRecord | None) -> str:

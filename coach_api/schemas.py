@@ -12,6 +12,7 @@ from coach_api.errors import without_paths
 # The report is published as the pipeline builds it: one typed model, no second copy here.
 from pipeline.call_report import CallReport, Severity  # noqa: F401
 from pipeline.store import CallRecord, CallStatus
+from pipeline.store.collections import CollectionItemRecord, CollectionRecord
 from pipeline.store.follow_up import AgentStanding, ReplyKind, ReplyRecord
 from pipeline.store.reviews import QueueItem, ReviewRecord
 from pipeline.store.users import Role, UserRecord
@@ -95,6 +96,12 @@ class CallOut(BaseModel):
                    report_url=f"{base}/report", audio_url=f"{base}/audio")
 
 
+class QueueFlagOut(BaseModel):
+    reason: str
+    severity: str
+    kind: str | None = Field(description="what the flag is about: the queue's flag_kind filter")
+
+
 class QueueEntry(BaseModel):
     call: CallOut
     worst_severity: Severity | None
@@ -102,12 +109,18 @@ class QueueEntry(BaseModel):
     score_overall: float | None
     review_count: int
     last_reviewed_at: dt.datetime | None
+    flags: list[QueueFlagOut] = Field(description="why the call is in the queue, worst first")
+    speech_found: bool | None = Field(description="false: the analysis heard nobody speak; "
+                                                  "null: not analysed, or not said")
 
     @classmethod
     def of(cls, item: QueueItem, *, masked: bool) -> QueueEntry:
         return cls(call=CallOut.of(item.call, masked=masked), worst_severity=item.worst_severity,
                    flag_count=item.flag_count, score_overall=item.score_overall,
-                   review_count=item.review_count, last_reviewed_at=item.last_reviewed_at)
+                   review_count=item.review_count, last_reviewed_at=item.last_reviewed_at,
+                   flags=[QueueFlagOut(reason=f.reason, severity=f.severity, kind=f.kind)
+                          for f in item.flags],
+                   speech_found=item.speech_found)
 
 
 class CallPage(BaseModel):
@@ -235,6 +248,61 @@ class AgentSummary(BaseModel):
     agent_id: str
     calls: int
     weeks: list[WeekOut]
+
+
+class ClipOut(BaseModel):
+    finding_id: str = Field(description="event id (ev-N) or check id")
+    start_s: float = Field(description="where the clip starts in the call")
+    end_s: float
+    url: str
+
+
+class CollectionIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    description: str = Field("", max_length=2000)
+
+
+class CollectionOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    creator: str
+    created_at: dt.datetime
+    item_count: int
+
+    @classmethod
+    def of(cls, record: CollectionRecord) -> CollectionOut:
+        return cls(id=record.id, name=record.name, description=record.description,
+                   creator=record.creator, created_at=record.created_at,
+                   item_count=record.item_count)
+
+
+class CollectionItemIn(BaseModel):
+    call_id: str = Field(min_length=1, max_length=200)
+    finding_id: str = Field(min_length=1, max_length=100)
+    note: str = Field("", max_length=2000)
+
+
+class CollectionItemOut(BaseModel):
+    id: int
+    finding_id: str
+    label: str = Field(description="what the finding is, in words")
+    call_id: str | None = Field(description="null where the call is outside the reader's scope")
+    quote: str | None = Field(description="masked as for a trainer")
+    duration_s: float | None = Field(description="of the clip")
+    note: str
+    added_by: str
+    added_at: dt.datetime
+    clip_url: str | None = Field(description="null when the call's report no longer has it")
+
+    @classmethod
+    def of(cls, record: CollectionItemRecord, **values: Any) -> CollectionItemOut:
+        return cls(id=record.id, finding_id=record.finding_id, note=record.note,
+                   added_by=record.added_by, added_at=record.added_at, **values)
+
+
+class CollectionDetail(CollectionOut):
+    items: list[CollectionItemOut]
 
 
 class ErrorOut(BaseModel):

@@ -1,5 +1,5 @@
-"""The store the API opens: calls, reports and findings plus users, tokens and reviews, with
-checked tokens and sessions remembered for a few seconds."""
+"""The store the API opens: calls, reports and findings plus users, tokens, reviews and clip
+collections, with checked tokens and sessions remembered for a few seconds."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from contextlib import contextmanager, nullcontext
 from sqlalchemy import Connection
 
 from pipeline.store import Store
+from pipeline.store.collections import CollectionsOps
 from pipeline.store.reviews import ReviewsOps
 from pipeline.store.users import UserRecord, UsersOps, hash_token
 
@@ -66,7 +67,7 @@ class TokenCache:
             self._entries = {}
 
 
-class ApiStore(Store, UsersOps, ReviewsOps):
+class ApiStore(Store, UsersOps, ReviewsOps, CollectionsOps):
     """:class:`pipeline.store.Store` with the user and review operations the API needs.
 
     Tokens: a token checked against the database is trusted for ``token_cache_s`` seconds, so

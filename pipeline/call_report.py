@@ -41,6 +41,48 @@ class Severity(enum.StrEnum):
         return {"low": 1, "medium": 2, "high": 3}[self.value]
 
 
+class FlagKind(enum.StrEnum):
+    """What a flag is about: a stable id the queue filters on (its reason is worded for people)."""
+
+    AGENT_RAISED_VOICE = "agent_raised_voice"
+    AGENT_INTERRUPTIONS = "agent_interruptions"
+    AGENT_HARSH_LANGUAGE = "agent_harsh_language"
+    CUSTOMER_ABUSE = "customer_abuse"
+    ESCALATION_REQUEST = "escalation_request"
+    CUSTOMER_UPSET = "customer_upset"
+    CUSTOMER_THREAT = "customer_threat"
+
+    @property
+    def label(self) -> str:
+        return _FLAG_LABELS[self]
+
+
+_FLAG_LABELS = {
+    FlagKind.AGENT_RAISED_VOICE: "Agent raised their voice",
+    FlagKind.AGENT_INTERRUPTIONS: "Agent interrupted the customer",
+    FlagKind.AGENT_HARSH_LANGUAGE: "Agent used dismissive or blaming language",
+    FlagKind.CUSTOMER_ABUSE: "Customer was abusive",
+    FlagKind.ESCALATION_REQUEST: "Customer asked for a manager",
+    FlagKind.CUSTOMER_UPSET: "Customer stayed or got more upset",
+    FlagKind.CUSTOMER_THREAT: "Customer threatened to leave or complain",
+}
+# Reports written before flags carried their kind: the reason's opening words tell it.
+_REASON_KINDS = (("agent raised", FlagKind.AGENT_RAISED_VOICE),
+                 ("agent interrupted", FlagKind.AGENT_INTERRUPTIONS),
+                 ("agent used dismissive", FlagKind.AGENT_HARSH_LANGUAGE),
+                 ("customer was abusive", FlagKind.CUSTOMER_ABUSE),
+                 ("customer asked for a manager", FlagKind.ESCALATION_REQUEST),
+                 ("customer ended the call more upset", FlagKind.CUSTOMER_UPSET),
+                 ("upset customer", FlagKind.CUSTOMER_UPSET),
+                 ("customer threatened", FlagKind.CUSTOMER_THREAT))
+
+
+def flag_kind_of_reason(reason: str) -> FlagKind | None:
+    """The kind of a flag from its reason, for flags stored without one."""
+    lowered = reason.strip().lower()
+    return next((kind for prefix, kind in _REASON_KINDS if lowered.startswith(prefix)), None)
+
+
 class Polarity(enum.StrEnum):
     """What a check's ``met`` means for the agent."""
 
@@ -102,6 +144,12 @@ class ReportFlag(_Part):
     severity: Severity | str = Field(union_mode="left_to_right")
     event_ids: tuple[str, ...] = ()
     check_ids: tuple[str, ...] = ()
+    kind: FlagKind | str | None = Field(None, union_mode="left_to_right",
+                                        description="what the flag is about (FlagKind)")
+
+    def kind_or_inferred(self) -> str | None:
+        """The flag's kind, or, for a flag stored before flags had one, read from its reason."""
+        return str(self.kind) if self.kind else flag_kind_of_reason(self.reason)
 
 
 class CoachingNote(_Part):
@@ -149,6 +197,16 @@ class PartyActivity(_Part):
     bleed_removed_s: float | None = None
     baseline_loudness_dbfs: float | None = None
     baseline_f0_hz: float | None = None
+
+
+class PartyTrack(_Part):
+    """One party's loudness and pitch, binned compactly for drawing the call's timeline."""
+
+    step_s: float = Field(description="seconds per bin; bin i covers [i*step_s, (i+1)*step_s)")
+    loudness_dbfs: tuple[float | None, ...] = Field(
+        (), description="mean loudness of the party's own speech in each bin; null: silent")
+    f0_hz: tuple[float | None, ...] = Field(
+        (), description="median pitch of the party's voiced speech in each bin; null: none")
 
 
 class CustomerMood(_Part):
@@ -206,6 +264,9 @@ class CallReport(_Part):
     transcript: tuple[TranscriptTurn, ...] = ()
     events: tuple[ReportEvent, ...] = ()
     activity: dict[SpeakerName, PartyActivity] = {}
+    tracks: dict[SpeakerName, PartyTrack] = Field(
+        {}, description="loudness and pitch per party for the timeline; empty in reports "
+                        "made before tracks were kept")
     checks: dict[str, CheckOutcome] = {}
     sentiment: Sentiment = Sentiment()
     redactions: tuple[RedactedSpan, ...] = ()

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from pipeline.call_report import Severity
+from pipeline.call_report import FlagKind, Severity
 from pipeline.scoring import Scores, agent_events, check_met
 from pipeline.sentiment import SentimentTrajectory, Verdict
 from pipeline.types import CheckResult, Event, EventType, Speaker
@@ -34,6 +34,7 @@ class Flag:
     severity: Severity
     event_ids: tuple[str, ...] = ()
     check_ids: tuple[str, ...] = ()
+    kind: FlagKind | None = None
 
 
 def _times(count: int) -> str:
@@ -44,18 +45,21 @@ def _agent_flags(events: Sequence[Event], checks: Mapping[str, CheckResult]) -> 
     flags = []
     raised = agent_events(events, EventType.RAISED_VOICE)
     if raised:
-        flags.append(Flag(reason=f"Agent raised their voice ({_times(len(raised))})",
+        flags.append(Flag(kind=FlagKind.AGENT_RAISED_VOICE,
+                          reason=f"Agent raised their voice ({_times(len(raised))})",
                           severity=_raised_voice_severity(raised),
                           event_ids=tuple(e.id for e in raised)))
     interruptions = agent_events(events, EventType.INTERRUPTION)
     if len(interruptions) >= 2:
-        flags.append(Flag(reason=f"Agent interrupted the customer {len(interruptions)} times",
+        flags.append(Flag(kind=FlagKind.AGENT_INTERRUPTIONS,
+                          reason=f"Agent interrupted the customer {len(interruptions)} times",
                           severity=Severity.HIGH if len(interruptions) >= 4 else Severity.MEDIUM,
                           event_ids=tuple(e.id for e in interruptions)))
     harsh = [c for c in ("dismissive_phrase", "blame_language") if check_met(checks, c)]
     if harsh:
         quotes = sum(len(checks[c].evidence) for c in harsh)
-        flags.append(Flag(reason="Agent used dismissive or blaming language",
+        flags.append(Flag(kind=FlagKind.AGENT_HARSH_LANGUAGE,
+                          reason="Agent used dismissive or blaming language",
                           severity=Severity.HIGH if len(harsh) == 2 or quotes >= 3 else Severity.MEDIUM,
                           check_ids=tuple(harsh)))
     return flags
@@ -74,24 +78,28 @@ def _customer_flags(events: Sequence[Event], checks: Mapping[str, CheckResult],
     customer_raised = tuple(e.id for e in events
                             if e.type is EventType.RAISED_VOICE and e.speaker is Speaker.CUSTOMER)
     if check_met(checks, "customer_abuse"):
-        flags.append(Flag(reason="Customer was abusive: check in with the agent",
+        flags.append(Flag(kind=FlagKind.CUSTOMER_ABUSE,
+                          reason="Customer was abusive: check in with the agent",
                           severity=Severity.HIGH, event_ids=customer_raised,
                           check_ids=("customer_abuse",)))
     if check_met(checks, "customer_escalation_request"):
         offered = check_met(checks, "escalation_offered")
         flags.append(Flag(
+            kind=FlagKind.ESCALATION_REQUEST,
             reason="Customer asked for a manager" + ("" if offered else " and no escalation was offered"),
             severity=Severity.MEDIUM,
             check_ids=("customer_escalation_request",) + (("escalation_offered",) if offered else ())))
     if trajectory is not None and trajectory.verdict in (Verdict.STAYED_NEGATIVE, Verdict.WORSENED) \
             and (trajectory.started_negative or trajectory.verdict is Verdict.WORSENED):
         worse = trajectory.verdict is Verdict.WORSENED
-        flags.append(Flag(reason="Customer ended the call more upset than they began" if worse
+        flags.append(Flag(kind=FlagKind.CUSTOMER_UPSET,
+                          reason="Customer ended the call more upset than they began" if worse
                           else "Upset customer was not turned around",
                           severity=Severity.HIGH if worse else Severity.MEDIUM,
                           event_ids=customer_raised))
     if check_met(checks, "customer_threat"):
-        flags.append(Flag(reason="Customer threatened to leave, cancel or complain publicly",
+        flags.append(Flag(kind=FlagKind.CUSTOMER_THREAT,
+                          reason="Customer threatened to leave, cancel or complain publicly",
                           severity=Severity.LOW, check_ids=("customer_threat",)))
     return flags
 

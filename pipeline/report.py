@@ -34,6 +34,7 @@ from pipeline.check_meanings import CHECK_MEANINGS
 from pipeline.coaching import CoachingItem
 from pipeline.config import Config
 from pipeline.redaction import mask_text
+from pipeline.tracks import compact_track
 from pipeline.types import (
     Acoustics,
     CallAudio,
@@ -74,6 +75,9 @@ def assemble_report(audio: CallAudio, metadata: CallMetadata, acoustics: Acousti
         transcript=transcript_turns(transcript, assessment),
         events=tuple(report_event(event) for event in acoustics.events),
         activity=activity_section(acoustics),
+        tracks={speaker.value: compact_track(acoustics.prosody[speaker],
+                                             duration_s=audio.duration_s)
+                for speaker in Speaker},
         metrics=metrics_section(acoustics),
         config=ConfigEcho(**config.to_dict(), digest=config.digest),
         generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
 from fastapi.responses import JSONResponse, Response
@@ -16,6 +16,7 @@ from coach_api.masking import mask_report
 from coach_api.schemas import (API_PREFIX, Accepted, CallOut, CallPage, CallReport, QueueEntry,
                                Severity)
 from coach_api.uploads import register_upload
+from pipeline.call_report import FlagKind
 from pipeline.errors import ConflictError
 from pipeline.store import CallStatus
 from pipeline.store.reports import report_not_found
@@ -80,19 +81,23 @@ def list_calls(
     check_met: Annotated[str | None, Query(max_length=100)] = None,
     check_missed: Annotated[str | None, Query(max_length=100)] = None,
     event_type: EventType | None = None,
+    flag_kind: Annotated[FlagKind | None, Query(description="calls with a flag of this kind")] = None,
     reviewed: bool | None = None,
+    sort: Annotated[Literal["priority", "newest", "oldest"],
+                    Query(description="priority: worst first; newest or oldest started")] = "priority",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CallPage:
-    """Ranked by worst flag, then number of flags, then lowest score; newest among equals."""
+    """Ranked by worst flag, then number of flags, then lowest score; newest among equals
+    (``sort`` orders by start time instead). Each call says why it is there (its flags)."""
     require(user, Action.LIST_CALLS)
     scope = scope_for(user)
     wanted = QueueFilter(
         status=status_, flagged=flagged, min_severity=min_severity, agent_id=agent_id, team=team,
         since=since, until=until, check_met=check_met, check_missed=check_missed,
-        event_type=event_type, reviewed=reviewed, scope_agent_ids=scope.agent_ids,
+        event_type=event_type, flag_kind=flag_kind, reviewed=reviewed, scope_agent_ids=scope.agent_ids,
         scope_teams=scope.teams)
-    page = store.review_queue(wanted, limit=limit, offset=offset)
+    page = store.review_queue(wanted, limit=limit, offset=offset, order=sort)
     masked = masks_personal_data(user)
     return CallPage(items=[QueueEntry.of(item, masked=masked) for item in page.items],
                     total=page.total, limit=limit, offset=offset)

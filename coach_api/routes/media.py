@@ -11,10 +11,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 
 from coach_api.access import Action, masks_personal_data, visible_call
-from coach_api.clip_budget import finding_spans, require_trainer_clip, trainer_window
+from coach_api.clip_budget import (finding_spans, require_trainer_clip, trainer_clippable,
+                                   trainer_window)
 from coach_api.clips import clip_window, render_clip
 from coach_api.deps import CurrentUser, StoreDep
 from coach_api.masking import PersonalData
+from coach_api.schemas import API_PREFIX, ClipOut
 from pipeline.call_report import upgrade_document
 from pipeline.errors import NotFoundError
 
@@ -43,6 +45,31 @@ async def get_audio(call_id: str, user: CurrentUser, store: StoreDep) -> FileRes
     media_type = AUDIO_TYPES.get(call.audio_path.suffix.lower()) or \
         mimetypes.guess_type(call.audio_path.name)[0] or "application/octet-stream"
     return FileResponse(call.audio_path, media_type=media_type)
+
+
+@router.get("/{call_id}/clips", summary="The clips of the call's findings this user may play")
+def list_clips(call_id: str, user: CurrentUser, store: StoreDep) -> list[ClipOut]:
+    """Each finding's clip window, in the call's time: every finding for a user who may hear
+    the call; for a trainer, those inside the call's clip budget (the call page plays these
+    in place of the recording, which trainers may not hear whole)."""
+    call = visible_call(store, user, call_id, Action.CLIP)
+    try:
+        report = upgrade_document(store.latest_report(call.id).document)
+    except NotFoundError:
+        return []
+    duration_s = float(report.get("duration_s") or call.duration_s or 0.0)
+    base = f"{API_PREFIX}/calls/{call.id}/events"
+    if masks_personal_data(user):
+        allowed = trainer_clippable(report, duration_s=duration_s)
+        windows = [(finding_id, trainer_window(start_s, end_s, pad_s=2.0, duration_s=duration_s))
+                   for finding_id, start_s, end_s in finding_spans(report)
+                   if finding_id in allowed]
+    else:
+        windows = [(finding_id, clip_window(start_s, end_s, pad_s=2.0, duration_s=duration_s))
+                   for finding_id, start_s, end_s in finding_spans(report)]
+    return [ClipOut(finding_id=finding_id, start_s=round(window.start_s, 3),
+                    end_s=round(window.end_s, 3), url=f"{base}/{finding_id}/clip")
+            for finding_id, window in windows]
 
 
 @router.get("/{call_id}/events/{event_id}/clip", summary="A WAV clip around a finding",

@@ -1,4 +1,5 @@
-"""Server-rendered pages: the review queue, a call with its findings, the findings search.
+"""Server-rendered pages: the review queue, a call with everything in its report, the trainer
+library of findings and clip collections.
 
 Each page needs a sign-in (``coach_api.page_shell``); their scripts fetch the API with the
 session cookie through ``api()`` in ``static/app.js``, which also sends the CSRF token.
@@ -14,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from coach_api import error_pages
 from coach_api.access import Action, visible_call
 from coach_api.deps import StoreDep
+from coach_api.labels import page_labels
 from coach_api.page_shell import HOME, PACKAGE_DIR, PageUser, make_templates, render
 from pipeline.store import CallStatus
 
@@ -38,13 +40,20 @@ async def call_page(request: Request, call_id: str, user: PageUser,
     return render(request, "call.html", title=f"Call {call_id}", user=user, call_id=call_id)
 
 
+@router.get("/library")
+def library_page(request: Request, user: PageUser) -> HTMLResponse:
+    return render(request, "library.html", title="Library", user=user)
+
+
 @router.get("/findings")
-def findings_page(request: Request, user: PageUser) -> HTMLResponse:
-    return render(request, "findings.html", title="Findings", user=user)
+def findings_page(user: PageUser) -> RedirectResponse:
+    """The findings search is the library's now."""
+    return RedirectResponse("/ui/library", status_code=303)
 
 
 def mount(app: FastAPI) -> None:
     app.state.templates = make_templates()
+    app.state.templates.env.globals["labels"] = page_labels()  # the same for every page
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     app.include_router(router)
     app.add_api_route("/", lambda: RedirectResponse("/ui/"), include_in_schema=False)

@@ -115,6 +115,7 @@ class FlagRow:
     agent_id: str | None
     team: str | None
     call_started_at: datetime | None
+    kind: str | None = None  # pipeline.call_report.FlagKind
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

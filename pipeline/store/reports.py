@@ -78,7 +78,8 @@ def finding_rows(report: CallReport) -> dict[str, list[dict[str, Any]]]:
             "start_s": _float(first.start, None) if first else None, "evidence": evidence})
     for flag in report.flags:
         rows["flags"].append({"reason": flag.reason, "severity": str(flag.severity),
-                              "event_keys": list(flag.event_ids)})
+                              "event_keys": list(flag.event_ids),
+                              "kind": flag.kind_or_inferred()})
     for item in report.coaching:
         rows["coaching_items"].append({"skill": item.skill, "message": item.message,
                                        "event_keys": list(item.evidence)})
@@ -136,7 +137,7 @@ class ReportOps(Database):
                 schema_version=int(document["schema_version"]),
                 rubric_version=typed.stored_rubric_version(), config_digest=typed.config.digest,
                 created_at=utc_now(), document=document, call_started_at=call.started_at,
-                **queue_keys(typed))
+                speech_found=typed.speech_found, **queue_keys(typed))
                 .returning(reports.c.id)).scalar_one()
             _insert_findings(connection, call, report_id, finding_rows(typed))
             connection.execute(update(calls).where(calls.c.id == call_id).values(

@@ -104,6 +104,9 @@ reports = Table(
     # SQLite keeps NULLs first in an ascending index, so that order needs a column of its own.
     Column("unscored", Boolean, nullable=False, server_default=true()),
     Column("call_started_at", Timestamp),
+    # Whether the analysis heard any speech: the queue shows a silent call as such, not as a
+    # clean one (NULL for reports that do not say).
+    Column("speech_found", Boolean),
     UniqueConstraint("call_id", "version"),
 )
 
@@ -118,6 +121,11 @@ QUEUE_INDEX = "ix_reports_queue"
 # index of current versions, which holds every column the walk needs from a report.
 Index(QUEUE_INDEX, reports.c.flag_rank.desc(), reports.c.flag_count.desc(), reports.c.unscored,
       reports.c.score_overall, reports.c.call_started_at.desc(), reports.c.call_id,
+      sqlite_where=CURRENT_REPORT, postgresql_where=CURRENT_REPORT)
+
+# The queue sorted by start time (newest or oldest first): a walk down this index instead of a
+# sort of every current report (67 ms against 17 ms for a page at 20,000 calls).
+Index(None, reports.c.call_started_at.desc(), reports.c.call_id,
       sqlite_where=CURRENT_REPORT, postgresql_where=CURRENT_REPORT)
 
 events = Table(
@@ -162,8 +170,12 @@ flags = Table(
     Column("reason", Text, nullable=False),
     Column("severity", String(20), nullable=False),
     Column("event_keys", JSONDocument, nullable=False),
+    Column("kind", String(50)),  # pipeline.call_report.FlagKind; the queue filters on it
     *_call_context(),
     Index(None, "severity"),
+    # (kind, call_id): the queue asks "has this call a flag of this kind?" once per call it
+    # walks; on kind alone SQLite reads every flag of the kind for each call.
+    Index(None, "kind", "call_id"),
     Index(None, "agent_id", "call_started_at"),
     Index(None, "call_id"),
 )

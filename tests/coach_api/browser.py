@@ -85,8 +85,9 @@ def site(tmp_path_factory) -> Iterator[Site]:
         yield Site(url=url, home=home, tokens=tokens)
 
 
-# Module scope: Playwright's sync API keeps an event loop running while it is started, and
-# Prefect then takes every later test for async code (its calls would return coroutines).
+# Module scope: Playwright's sync API keeps an event loop running while it is started; one left
+# running would refuse a second Playwright in the next module, and Prefect would take every later
+# test for async code (its calls would hand back coroutines). So each module starts and stops its own.
 @pytest.fixture(scope="module")
 def browser():
     if CHROMIUM is None:

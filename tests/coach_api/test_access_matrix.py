@@ -25,6 +25,50 @@ def new_user(world, who):
                              json={"name": f"user-{next(_upload_seed)}", "role": "trainer"})
 
 
+def collection(world) -> int:
+    """A collection holding ev-1 of call-blue (made once per world)."""
+    found = [c for c in world.store.list_collections() if c.name == "Examples"]
+    if found:
+        return found[0].id
+    made = world.store.create_collection("Examples", description="", user_id=None, creator="x")
+    world.store.add_collection_item(made.id, call_id="call-blue", finding_id="ev-1", note="",
+                                    added_by="x")
+    return made.id
+
+
+def collection_item(world) -> tuple[int, int]:
+    collection_id = collection(world)
+    return collection_id, world.store.collection_items(collection_id)[0].id
+
+
+def new_collection(world, who):
+    return world.client.post("/api/v1/collections", headers=world.headers(who),
+                             json={"name": f"set {next(_upload_seed)}"})
+
+
+def delete_collection(world, who):
+    return world.client.delete(f"/api/v1/collections/{collection(world)}",
+                               headers=world.headers(who))
+
+
+def add_item(world, who):
+    return world.client.post(f"/api/v1/collections/{collection(world)}/items",
+                             headers=world.headers(who),
+                             json={"call_id": "call-blue", "finding_id": "ev-2"})
+
+
+def remove_item(world, who):
+    collection_id, item_id = collection_item(world)
+    return world.client.delete(f"/api/v1/collections/{collection_id}/items/{item_id}",
+                               headers=world.headers(who))
+
+
+def item_clip(world, who):
+    collection_id, item_id = collection_item(world)
+    return world.client.get(f"/api/v1/collections/{collection_id}/items/{item_id}/clip",
+                            headers=world.headers(who))
+
+
 C = "/api/v1/calls/call-blue"
 
 
@@ -53,6 +97,15 @@ ROUTES = {  # name → request
     "team": lambda w, who: w.client.get("/api/v1/agents", headers=w.headers(who)),
     "findings": lambda w, who: w.client.get("/api/v1/findings", headers=w.headers(who)),
     "summary": lambda w, who: w.client.get("/api/v1/agents/a1/summary", headers=w.headers(who)),
+    "clips": lambda w, who: w.client.get(f"{C}/clips", headers=w.headers(who)),
+    "collections": lambda w, who: w.client.get("/api/v1/collections", headers=w.headers(who)),
+    "new_collection": new_collection,
+    "collection": lambda w, who: w.client.get(f"/api/v1/collections/{collection(w)}",
+                                              headers=w.headers(who)),
+    "delete_collection": delete_collection,
+    "add_item": add_item,
+    "remove_item": remove_item,
+    "item_clip": item_clip,
 }
 
 #               admin sup_blue sup_red agent_a1 agent_a2 trainer  none
@@ -74,6 +127,16 @@ EXPECTED = {
     "team":          (200, 200, 200, 403, 403, 403, 401),
     "findings":      (200, 200, 200, 403, 403, 200, 401),
     "summary":       (200, 200, 404, 200, 404, 403, 401),
+    "clips":         (200, 200, 404, 200, 404, 200, 401),
+    # Collections are teaching material: every role opens them and hears their clips (masked
+    # and bleeped) whatever the call's team; only curators change them, inside their scope.
+    "collections":   (200, 200, 200, 200, 200, 200, 401),
+    "new_collection": (201, 201, 201, 403, 403, 201, 401),
+    "collection":    (200, 200, 200, 200, 200, 200, 401),
+    "delete_collection": (204, 204, 204, 403, 403, 204, 401),
+    "add_item":      (201, 201, 404, 403, 403, 201, 401),
+    "remove_item":   (204, 204, 204, 403, 403, 204, 401),
+    "item_clip":     (200, 200, 200, 200, 200, 200, 401),
 }
 
 CASES = [(route, who, EXPECTED[route][i]) for route in ROUTES for i, who in enumerate(WHO)]

@@ -42,7 +42,7 @@ def test_pages_send_people_who_are_not_signed_in_to_sign_in(world):
     assert response.headers["location"] == "/ui/sign-in?next=/ui/calls/call-blue%3Fevent%3Dev-1"
 
 
-@pytest.mark.parametrize("who,home", [("agent_a1", "/ui/me"), ("trainer", "/ui/findings"),
+@pytest.mark.parametrize("who,home", [("agent_a1", "/ui/me"), ("trainer", "/ui/library"),
                                       ("sup_blue", None)])
 def test_each_role_starts_on_its_own_page(signed_up, who, home):
     sign_in(signed_up.client, who)

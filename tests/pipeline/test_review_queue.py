@@ -294,6 +294,7 @@ def test_upgrade_to_0003_fills_the_keys_of_stored_reports_and_downgrade_removes_
                                           (2, True, 3, 2, 41.5, False, DAY_ONE)]
     assert stored_keys(engine, "clean") == [(1, True, 0, 0, None, True, None)]
     assert set(QUEUE_INDEXES.values()) <= index_names(engine)
+    migrate.upgrade(engine)  # the queue of this version reads 0005's columns too
     listed = Store(engine, audio_dir=tmp_path).review_queue(QueueFilter())
     assert [(item.call.id, item.worst_severity, item.flag_count, item.score_overall)
             for item in listed.items] == [("old", "high", 2, 41.5), ("clean", None, 0, None)]
@@ -308,3 +309,24 @@ def test_upgrade_to_0003_fills_the_keys_of_stored_reports_and_downgrade_removes_
         assert connection.execute(sa.text("SELECT count(*) FROM flags")).scalar() == 2
     migrate.upgrade(engine)
     assert stored_keys(engine, "old")[-1] == (2, True, 3, 2, 41.5, False, DAY_ONE)
+
+
+def test_upgrade_to_0005_reads_flag_kinds_and_speech_from_stored_reports(engine, tmp_path):
+    migrate.upgrade(engine, revision="0002")
+    insert_at_0002(engine)
+    with engine.begin() as connection:  # one flag worded as the pipeline words them
+        connection.execute(sa.text("UPDATE flags SET reason = 'Agent raised their voice (once)' "
+                                   "WHERE severity = 'high'"))
+    migrate.upgrade(engine, revision="0004")
+    migrate.upgrade(engine, revision="0005")
+    with engine.connect() as connection:
+        kinds = connection.execute(sa.text("SELECT severity, kind FROM flags ORDER BY severity"))
+        assert kinds.all() == [("high", "agent_raised_voice"), ("medium", None)]
+    store = Store(engine, audio_dir=tmp_path)
+    assert [item.call.id for item in store.review_queue(
+        QueueFilter(flag_kind="agent_raised_voice")).items] == ["old"]
+    migrate.downgrade(engine, revision="0004")
+    columns = {column["name"] for column in sa.inspect(engine).get_columns("flags")}
+    assert "kind" not in columns and "collections" not in sa.inspect(engine).get_table_names()
+    with engine.connect() as connection:  # nothing stored was lost on the way down
+        assert connection.execute(sa.text("SELECT count(*) FROM flags")).scalar() == 2
