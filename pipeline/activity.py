@@ -37,18 +37,18 @@ def detect_speech(audio: CallAudio, *, config: ActivityConfig) -> dict[Speaker, 
     The samples are read a stretch at a time (``pipeline.channel_frames``); from then on the
     stage works on per-window values only."""
     hop_s = VAD_WINDOW_SAMPLES / audio.sample_rate_hz
-    levels_db = {speaker: channel_frames.window_levels_db(audio, speaker) for speaker in Speaker}
-    probabilities = {speaker: speech_evidence(audio, speaker, levels_db=levels_db[speaker],
-                                              config=config)
-                     for speaker in Speaker}
+    levels_db = channel_frames.for_each_party(
+        lambda speaker: channel_frames.window_levels_db(audio, speaker))
+    probabilities = channel_frames.for_each_party(
+        lambda speaker: speech_evidence(audio, speaker, levels_db=levels_db[speaker],
+                                        config=config))
+    leaked = channel_frames.for_each_party(
+        lambda speaker: channel_frames.window_bleed(
+            audio, speaker, levels_db=levels_db, margin_db=config.bleed_margin_db,
+            min_correlation=config.bleed_min_correlation,
+            max_lag_samples=round(config.bleed_max_lag_ms * audio.sample_rate_hz / 1000)))
     activity = {}
     for speaker in Speaker:
-        leaked = channel_frames.window_bleed(
-            audio, speaker, levels_db=levels_db,
-            margin_db=config.bleed_margin_db,
-            min_correlation=config.bleed_min_correlation,
-            max_lag_samples=round(config.bleed_max_lag_ms * audio.sample_rate_hz / 1000),
-        )
         raw = probabilities[speaker]
         voiced = bleed.own_voice_from_levels(
             levels_db[speaker], levels_db[speaker.other], margin_db=config.bleed_margin_db,
@@ -57,7 +57,7 @@ def detect_speech(audio: CallAudio, *, config: ActivityConfig) -> dict[Speaker, 
         # Silero's memory keeps scoring speech for a few windows after a leaked syllable; only
         # windows near this party's own voice may count, and never a window of leakage.
         allowed = binarize.dilate(voiced, frames=round(config.voice_pad_s / hop_s))
-        guarded = np.where(_fit(leaked, raw.size) | ~allowed, 0.0, raw)
+        guarded = np.where(_fit(leaked[speaker], raw.size) | ~allowed, 0.0, raw)
         speech = _keep_voiced(_binarise(guarded, hop_s=hop_s, config=config), voiced,
                               hop_s=hop_s, config=config)
         removed = intervals.subtract(_binarise(raw, hop_s=hop_s, config=config), speech)
