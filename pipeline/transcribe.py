@@ -7,13 +7,16 @@ packed back to back into clips of at most 30 s (``pipeline.speech_packing``), an
 together by ``BatchedInferencePipeline``; each word is then mapped back to the call's clock
 through the interval it came from.
 
+The clips are decoded ``CLIPS_PER_RUN`` at a time, each run's samples read from the call just
+before it (``speech_packing.render``), so a long call never holds all its speech at once.
+What the segments become (quality checks, utterances) is ``pipeline.whisper_output``.
+
 This module and ``pipeline.vad`` are the only ones that import faster_whisper.
 """
 
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import functools
 import logging
 import os
@@ -31,21 +34,12 @@ from pipeline.heard_speech import heard_speech
 from pipeline.models import resolve_model
 from pipeline.speech_packing import (WHISPER_RATE_HZ, PackedSpeech, SpeechPiece, join_packed,
                                      plan_speech, render)
-from pipeline.types import CallAudio, Interval, Speaker, Utterance, Word
+from pipeline.types import CallAudio, Interval, Speaker, Utterance
+from pipeline.whisper_output import (clip_looks_right, is_credible, merge_transcripts, segments_in,
+                                     shifted, to_utterances)
 
 logger = logging.getLogger(__name__)
 
-# Whisper's own "silent segment" rule (openai/whisper transcribe.py: no_speech_threshold 0.6
-# together with logprob_threshold -1.0); the batched pipeline reports both but applies neither.
-MAX_NO_SPEECH_PROBABILITY = 0.6
-MIN_AVG_LOGPROB = -1.0
-# Whisper's compression_ratio_threshold: text that gzips this well is a repetition loop.
-MAX_COMPRESSION_RATIO = 2.4
-# A clip with this much speech or more, transcribed at under MIN_WORDS_PER_S, lost sentences:
-# measured on the sample calls, speech without its pauses runs at 3-4.5 words a second, and
-# greedy decoding sometimes skips a sentence or stops after the first word.
-RETRY_MIN_SPEECH_S = 2.0
-MIN_WORDS_PER_S = 2.0
 # Clips decoded per Whisper run (rounded up to whole batches): 32 clips are about 15 minutes
 # of packed speech, 60 MB of samples and 30 MB of features, whatever the call's length. A call
 # with up to 32 clips (about 15 minutes of speech) is one run: decoded all at once.
@@ -152,14 +146,14 @@ def transcribe_read(model: LoadedWhisper,
 
     words: dict[Speaker, list] = {speaker: [] for speaker in plans}
     for segment in _transcribe_in_runs(model, joined, read_piece, config=config):
-        if not _is_credible(segment):
+        if not is_credible(segment):
             logger.debug("dropped a likely hallucination %r (no_speech %.2f, logprob %.2f, "
                          "ratio %.1f)", segment.text, segment.no_speech_prob,
                          segment.avg_logprob, segment.compression_ratio)
             continue
         for word in segment.words or ():
             words[speakers[owner(joined.piece_of_word(word.start, word.end))]].append(word)
-    return merge_transcripts(*(_to_utterances(words[speaker], joined, speaker=speaker)
+    return merge_transcripts(*(to_utterances(words[speaker], joined, speaker=speaker)
                                for speaker in speakers))
 
 
@@ -219,7 +213,7 @@ def _transcribe_with_retry(model: LoadedWhisper, packed: PackedSpeech, run: Pack
     if config.retry_beam_size <= config.beam_size:
         return segments
     failed = [clip for clip in clips
-              if not _clip_looks_right(clip, _segments_in(segments, clip), packed)]
+              if not clip_looks_right(clip, segments_in(segments, clip), packed)]
     if not failed:
         return segments
     logger.info("decoding %d of %d clips again with beam %d", len(failed), len(clips),
@@ -227,24 +221,8 @@ def _transcribe_with_retry(model: LoadedWhisper, packed: PackedSpeech, run: Pack
     retried = _run_whisper(model, run, clips=tuple(failed), beam_size=config.retry_beam_size,
                            config=config)
     kept = [segment for clip in clips if clip not in failed
-            for segment in _segments_in(segments, clip)]
+            for segment in segments_in(segments, clip)]
     return sorted(kept + retried, key=lambda segment: segment.start)
-
-
-def _segments_in(segments: list, clip: tuple[float, float]) -> list:
-    """The segments decoded from ``clip``; by midpoint, since edges are rounded."""
-    start_s, end_s = clip
-    return [segment for segment in segments if start_s <= (segment.start + segment.end) / 2 < end_s]
-
-
-def _clip_looks_right(clip: tuple[float, float], segments: list, packed: PackedSpeech) -> bool:
-    """Every segment passes Whisper's checks, and a clip with speech got enough words for it."""
-    speech_s = sum(piece.source.duration_s for piece in packed.pieces
-                   if clip[0] <= piece.packed_start_s < clip[1])
-    if not all(_is_credible(segment) for segment in segments):
-        return False
-    words = sum(len(segment.words or ()) for segment in segments)
-    return speech_s < RETRY_MIN_SPEECH_S or words >= MIN_WORDS_PER_S * speech_s
 
 
 def _run_whisper(model: LoadedWhisper, run: PackedRun, *,
@@ -263,52 +241,8 @@ def _run_whisper(model: LoadedWhisper, run: PackedRun, *,
         segments = list(segments)  # the generator does the decoding; errors surface here
     except (RuntimeError, ValueError) as exc:
         raise TranscriptionError(f"Whisper failed on {len(clips)} speech clip(s): {exc}") from exc
-    return [_shifted(segment, run.start / WHISPER_RATE_HZ) for segment in segments] \
+    return [shifted(segment, run.start / WHISPER_RATE_HZ) for segment in segments] \
         if run.start else segments
-
-
-def _shifted(segment, offset_s: float):  # noqa: ANN001, ANN202 - faster_whisper Segment
-    """A segment and its words moved ``offset_s`` later."""
-    words = [dataclasses.replace(word, start=word.start + offset_s, end=word.end + offset_s)
-             for word in segment.words or ()]
-    return dataclasses.replace(segment, start=segment.start + offset_s,
-                               end=segment.end + offset_s,
-                               words=words if segment.words is not None else None)
-
-
-def _is_credible(segment) -> bool:  # noqa: ANN001 - a faster_whisper Segment
-    """Whisper's own rules for a window that holds no speech or loops on itself."""
-    silent = (segment.no_speech_prob > MAX_NO_SPEECH_PROBABILITY
-              and segment.avg_logprob < MIN_AVG_LOGPROB)
-    looping = segment.compression_ratio > MAX_COMPRESSION_RATIO
-    return not (silent or looping)
-
-
-def _to_utterances(words: list, packed: PackedSpeech, *, speaker: Speaker) -> tuple[Utterance, ...]:
-    """Map packed word times back to the call and group words between long pauses."""
-    groups: list[list[Word]] = []
-    last_group = None
-    for raw in words:
-        text = raw.word.strip()
-        if not any(char.isalnum() for char in text):  # a lone "." or "-" is no word
-            continue
-        piece = packed.piece_of_word(raw.start, raw.end)
-        start_s, end_s = piece.to_call_time(raw.start), piece.to_call_time(raw.end)
-        word = Word(word=text, start_s=start_s, end_s=max(start_s, end_s),
-                    probability=float(raw.probability))
-        if piece.group != last_group:
-            groups.append([])
-            last_group = piece.group
-        groups[-1].append(word)
-    return tuple(Utterance(speaker=speaker, start_s=group[0].start_s, end_s=group[-1].end_s,
-                           text=" ".join(word.word for word in group), words=tuple(group))
-                 for group in groups)
-
-
-def merge_transcripts(*channels: tuple[Utterance, ...]) -> tuple[Utterance, ...]:
-    """Both parties' utterances in one chronological sequence (by start, then end)."""
-    return tuple(sorted((utterance for channel in channels for utterance in channel),
-                        key=lambda utterance: (utterance.start_s, utterance.end_s)))
 
 
 class Transcriber:

@@ -184,13 +184,13 @@ def test_a_clip_is_retried_when_its_transcript_fails_the_quality_checks(segments
     packed = pack_speech(np.ones(12 * RATE_HZ, dtype=np.float32) * 0.1, (_span(0.0, 10.0),),
                          sample_rate_hz=RATE_HZ)
     (clip,) = packed.clips_s
-    assert transcribe._clip_looks_right(clip, segments, packed) is looks_right
+    assert transcribe.clip_looks_right(clip, segments, packed) is looks_right
 
 
 def test_a_short_clip_is_never_judged_by_its_speaking_rate():
     packed = pack_speech(np.ones(3 * RATE_HZ, dtype=np.float32) * 0.1, (_span(0.0, 1.5),),
                          sample_rate_hz=RATE_HZ)
-    assert transcribe._clip_looks_right(packed.clips_s[0], [_segment(0.0, 0.4, 1)], packed)
+    assert transcribe.clip_looks_right(packed.clips_s[0], [_segment(0.0, 0.4, 1)], packed)
 
 
 def test_stereo_samples_are_refused() -> None:
