@@ -21,8 +21,9 @@ from collections.abc import Iterator
 import numpy as np
 
 _ITEM = np.dtype(np.float32).itemsize
-# Samples per stretch the stages read: five minutes at 16 kHz is 19 MB of float32.
-BLOCK_SAMPLES = 16000 * 300
+# Samples per stretch the stages read: two minutes at 16 kHz, 7.7 MB of float32 (the bleed
+# guard's filtered copies and FFTs of a stretch take some 15 times that, per party).
+BLOCK_SAMPLES = 16000 * 120
 
 
 class CallSamples:
