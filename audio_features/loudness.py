@@ -63,7 +63,7 @@ def loudness_dbfs(samples: np.ndarray, *, sample_rate_hz: float, frame_s: float,
 def loudness_dbfs_streamed(read: Callable[[int, int], np.ndarray], n_samples: int, *,
                            sample_rate_hz: float, frame_s: float, hop_s: float,
                            floor_dbfs: float = -100.0,
-                           block_frames: int = 1 << 14) -> np.ndarray:
+                           block_frames: int = 1 << 12) -> np.ndarray:
     """``loudness_dbfs`` of one channel read ``block_frames`` frames at a time.
 
     ``read(start, stop)`` gives samples ``[start, stop)``, zeros outside the signal. Each
