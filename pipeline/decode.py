@@ -156,16 +156,18 @@ def _decode_stream(container, stream, channels: int, config: DecodeConfig, *,
             _append_checked(samples, pending, path=path)
             pending = []
         if samples.n_samples > max_samples:
-            raise InvalidAudioError(
-                f"{path}: is longer than the {config.max_duration_s:.0f} s maximum; split "
-                "the recording or raise decode.max_duration_s in the config")
+            raise _too_long(path, config)
     pending += [out.to_ndarray() for out in resampler.resample(None)]
     _append_checked(samples, pending, path=path)
     if samples.n_samples > max_samples:
-        raise InvalidAudioError(
-            f"{path}: is longer than the {config.max_duration_s:.0f} s maximum; split the "
-            "recording or raise decode.max_duration_s in the config")
+        raise _too_long(path, config)
     return samples.finish()
+
+
+def _too_long(path: Path, config: DecodeConfig) -> InvalidAudioError:
+    return InvalidAudioError(
+        f"{path}: is longer than the {config.max_duration_s:.0f} s maximum; split the "
+        "recording or raise decode.max_duration_s in the config")
 
 
 _WRITE_BLOCK_SAMPLES = ANALYSIS_RATE_HZ * 10  # decoded frames are gathered to 10 s, then written
