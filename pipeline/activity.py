@@ -37,16 +37,17 @@ def detect_speech(audio: CallAudio, *, config: ActivityConfig) -> dict[Speaker, 
     The samples are read a stretch at a time (``pipeline.channel_frames``); from then on the
     stage works on per-window values only."""
     hop_s = VAD_WINDOW_SAMPLES / audio.sample_rate_hz
-    levels_db = channel_frames.for_each_party(
-        lambda speaker: channel_frames.window_levels_db(audio, speaker))
-    probabilities = channel_frames.for_each_party(
-        lambda speaker: speech_evidence(audio, speaker, levels_db=levels_db[speaker],
-                                        config=config))
-    leaked = channel_frames.for_each_party(
-        lambda speaker: channel_frames.window_bleed(
-            audio, speaker, levels_db=levels_db, margin_db=config.bleed_margin_db,
-            min_correlation=config.bleed_min_correlation,
-            max_lag_samples=round(config.bleed_max_lag_ms * audio.sample_rate_hz / 1000)))
+    # One party at a time: each holds a stretch's filtered copies, FFTs and VAD run in
+    # memory, and two at once would double the peak for little gain on a two-core machine.
+    levels_db = {speaker: channel_frames.window_levels_db(audio, speaker) for speaker in Speaker}
+    probabilities = {speaker: speech_evidence(audio, speaker, levels_db=levels_db[speaker],
+                                              config=config)
+                     for speaker in Speaker}
+    leaked = {speaker: channel_frames.window_bleed(
+        audio, speaker, levels_db=levels_db, margin_db=config.bleed_margin_db,
+        min_correlation=config.bleed_min_correlation,
+        max_lag_samples=round(config.bleed_max_lag_ms * audio.sample_rate_hz / 1000))
+        for speaker in Speaker}
     activity = {}
     for speaker in Speaker:
         raw = probabilities[speaker]

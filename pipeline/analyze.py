@@ -16,7 +16,6 @@ from pipeline import mono_call
 from pipeline.activity import detect_speech
 from pipeline.assess import Assessment, assess
 from pipeline.backchannels import refine_with_words
-from pipeline.channel_frames import for_each_party
 from pipeline.call_report import CallReport
 from pipeline.config import Config, TranscriptionConfig
 from pipeline.decode import decode_call
@@ -44,8 +43,9 @@ def analyze_acoustics(audio: CallAudio, config: Config) -> Acoustics:
 def acoustics_from_activity(audio: CallAudio, activity: dict[Speaker, SpeechActivity],
                             config: Config, *, separation: Separation | None = None) -> Acoustics:
     """Prosody, events and metrics once each party's speech is known."""
-    prosody = for_each_party(lambda speaker: measure_prosody(
-        audio, activity[speaker], config=config.prosody, raised_voice=config.raised_voice))
+    prosody = {speaker: measure_prosody(audio, activity[speaker], config=config.prosody,
+                                        raised_voice=config.raised_voice)
+               for speaker in Speaker}
     events = find_events(activity, prosody, config=config)
     logger.info("acoustic analysis found %d events", len(events))
     return Acoustics(

@@ -12,9 +12,6 @@ guard's band filter, lags and neighbours) get the real samples either side.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
 
 import numpy as np
 import scipy.signal
@@ -25,18 +22,6 @@ from pipeline.types import CallAudio, Speaker
 from pipeline.vad import VAD_WINDOW_SAMPLES
 
 _BLOCK_WINDOWS = BLOCK_SAMPLES // VAD_WINDOW_SAMPLES
-_Result = TypeVar("_Result")
-
-
-def for_each_party(work: Callable[[Speaker], _Result]) -> dict[Speaker, _Result]:
-    """``work`` for both parties at once, on two threads: the VAD model, the FFTs and the
-    pitch tracker release the GIL, so a two-core machine measures both channels in about
-    the time of one. Each party's result is its own, so the order cannot change it."""
-    with ThreadPoolExecutor(max_workers=len(Speaker), thread_name_prefix="party") as pool:
-        futures = {speaker: pool.submit(work, speaker) for speaker in Speaker}
-        return {speaker: future.result() for speaker, future in futures.items()}
-
-
 def window_levels_db(audio: CallAudio, speaker: Speaker) -> np.ndarray:
     """``speech_energy.frame_level_db`` of the party's channel, per VAD window."""
     block = _BLOCK_WINDOWS * VAD_WINDOW_SAMPLES
