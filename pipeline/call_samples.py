@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
-
 import numpy as np
 
 _ITEM = np.dtype(np.float32).itemsize
@@ -49,12 +47,6 @@ class CallSamples:
     def channel_array(self, channel: int) -> np.ndarray:
         """One whole channel in memory (the mono separation and short tools need it)."""
         return self.read(channel, 0, self.n_samples)
-
-    def blocks(self, channel: int, *, block: int = BLOCK_SAMPLES) -> Iterator[tuple[int, np.ndarray]]:
-        """``(start, samples)`` stretches of ``channel`` back to back, each ``block`` long
-        (the last one shorter)."""
-        for start in range(0, self.n_samples, block):
-            yield start, self.read(channel, start, min(start + block, self.n_samples))
 
     def _read(self, channel: int, start: int, stop: int) -> np.ndarray:
         raise NotImplementedError

@@ -40,7 +40,8 @@ def decode_call(path: Path, *, config: DecodeConfig, agent_channel: int | None =
     _check_file(path)
     samples, source_rate_hz, source_format = _read_resampled(path, config)
     if samples.n_samples == 0:
-        raise InvalidAudioError(f"{path}: holds no audio samples (zero length); re-export the recording")
+        raise InvalidAudioError(
+            f"{path}: holds no audio samples (zero length); re-export the recording")
     logger.info("decoded %s: %s, %.1f s at %d Hz (source %d Hz)", path.name, source_format,
                 samples.n_samples / ANALYSIS_RATE_HZ, ANALYSIS_RATE_HZ, source_rate_hz)
     return CallAudio(

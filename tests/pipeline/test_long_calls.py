@@ -63,7 +63,8 @@ def test_window_levels_and_voicing_in_blocks_match_the_whole_array(small_blocks:
                                   f0_min_hz=60.0, f0_max_hz=700.0, frame_index=index))
 
 
-def test_the_bleed_guard_in_blocks_matches_the_whole_array_across_borders(small_blocks: int) -> None:
+def test_the_bleed_guard_in_blocks_matches_the_whole_array_across_borders(
+        small_blocks: int) -> None:
     audio = _leaky_call(20.0)
     levels = {speaker: channel_frames.window_levels_db(audio, speaker) for speaker in Speaker}
     options = dict(margin_db=10.0, min_correlation=0.6, max_lag_samples=128)
@@ -90,9 +91,10 @@ def test_silero_read_run_by_run_scores_as_on_the_whole_signal() -> None:
     rng = np.random.default_rng(5)
     # More than one of faster-whisper's 10,000-window runs, and a partial last window.
     samples = _voice(330.0, 180.0, rng)[: 10_000 * VAD_WINDOW_SAMPLES + 3000]
-    streamed = streamed_speech_probabilities(
-        lambda start, stop: np.pad(samples[start:stop], (0, max(0, stop - max(start, samples.size)))),
-        samples.size)
+    def read(start: int, stop: int) -> np.ndarray:
+        return np.pad(samples[start:stop], (0, max(0, stop - max(start, samples.size))))
+
+    streamed = streamed_speech_probabilities(read, samples.size)
     assert np.array_equal(streamed, speech_probabilities(samples))
 
 
