@@ -89,16 +89,23 @@ def own_voice_frames(own: np.ndarray, other: np.ndarray, *, frame_len: int, marg
     syllables (too buried in noise to correlate) fail the first. A VAD run with no such frame
     is leakage however Silero scored it.
     """
-    own_db = frame_level_db(own, frame_len)
-    other_db = frame_level_db(other, frame_len)
+    return own_voice_from_levels(frame_level_db(own, frame_len), frame_level_db(other, frame_len),
+                                 margin_db=margin_db, above_floor_db=above_floor_db,
+                                 floor_percentile=floor_percentile)
+
+
+def own_voice_from_levels(own_db: np.ndarray, other_db: np.ndarray, *, margin_db: float,
+                          above_floor_db: float, floor_percentile: float = 10.0) -> np.ndarray:
+    """``own_voice_frames`` from both channels' ``frame_level_db`` (already measured)."""
     floor_db = np.percentile(own_db, floor_percentile)
     return (own_db >= floor_db + above_floor_db) & (other_db - own_db < margin_db)
 
 
-def _analysis_band(samples: np.ndarray, *, sample_rate_hz: float) -> np.ndarray:
-    """Band-pass and pre-emphasise; the same causal filter on both channels keeps the delay."""
+def analysis_band_sos(*, sample_rate_hz: float) -> np.ndarray:
+    """The band-pass and pre-emphasis the correlation compares both channels through, as
+    second-order sections; causal, so it can be run stretch by stretch with its state."""
     # A copy of the cached design: sosfilt wants a writable array, and the cache must not change.
-    return scipy.signal.sosfilt(_band_filter(float(sample_rate_hz)).copy(), samples)
+    return _band_filter(float(sample_rate_hz)).copy()
 
 
 @functools.lru_cache(maxsize=8)
@@ -108,6 +115,11 @@ def _band_filter(sample_rate_hz: float) -> np.ndarray:
     sos = scipy.signal.butter(2, _BAND_HZ, btype="bandpass", fs=sample_rate_hz, output="sos")
     pre_emphasis = np.array([[1.0, -_PRE_EMPHASIS, 0.0, 1.0, 0.0, 0.0]])  # one pass, not two
     return np.concatenate([sos, pre_emphasis])
+
+
+def _analysis_band(samples: np.ndarray, *, sample_rate_hz: float) -> np.ndarray:
+    """Band-pass and pre-emphasise; the same causal filter on both channels keeps the delay."""
+    return scipy.signal.sosfilt(analysis_band_sos(sample_rate_hz=sample_rate_hz), samples)
 
 
 def frame_correlation(own: np.ndarray, other: np.ndarray, *, frame_len: int,

@@ -11,6 +11,7 @@ the period, not on a spectral peak, so telephone audio whose fundamental is filt
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import librosa
 import numpy as np
@@ -51,10 +52,25 @@ def f0_hz(samples: np.ndarray, *, sample_rate_hz: float, frame_s: float, hop_s: 
         ``frames = 1 + samples // hop``.
     """
     check_audio(samples, sample_rate_hz=sample_rate_hz, mono=True)
+    return f0_hz_streamed(signal_reader(samples), samples.shape[-1],
+                          sample_rate_hz=sample_rate_hz, frame_s=frame_s, hop_s=hop_s,
+                          f0_min_hz=f0_min_hz, f0_max_hz=f0_max_hz, spans=spans,
+                          min_periodicity=min_periodicity, min_level_dbfs=min_level_dbfs,
+                          trough_threshold=trough_threshold)
+
+
+def f0_hz_streamed(read: Callable[[int, int], np.ndarray], n_samples: int, *,
+                   sample_rate_hz: float, frame_s: float, hop_s: float, f0_min_hz: float,
+                   f0_max_hz: float, spans: np.ndarray | None = None,
+                   min_periodicity: float = 0.5, min_level_dbfs: float = -60.0,
+                   trough_threshold: float = 0.2) -> np.ndarray:
+    """``f0_hz`` of a signal of ``n_samples`` that is read, run of frames by run of frames,
+    through ``read(start, stop)`` (samples ``[start, stop)``, zeros outside the signal): only
+    the speech being analysed is ever in memory."""
     frame_len = samples_per(frame_s, sample_rate_hz=sample_rate_hz, name="frame_s")
     hop_len = samples_per(hop_s, sample_rate_hz=sample_rate_hz, name="hop_s")
     _check_search_range(f0_min_hz, f0_max_hz, sample_rate_hz=sample_rate_hz, frame_len=frame_len)
-    n_frames = frame_count(samples.shape[-1], hop_len=hop_len)
+    n_frames = frame_count(n_samples, hop_len=hop_len)
     if spans is None:
         runs = np.array([[0, n_frames]])
     else:
@@ -62,7 +78,7 @@ def f0_hz(samples: np.ndarray, *, sample_rate_hz: float, frame_s: float, hop_s: 
                                               n_frames=n_frames))
     f0 = np.full(n_frames, np.nan)
     for chunk in _chunks(runs):
-        buffer, kept, frame_index = _gather_frames(samples, chunk, frame_len=frame_len,
+        buffer, kept, frame_index = _gather_frames(read, chunk, frame_len=frame_len,
                                                    hop_len=hop_len)
         estimate = librosa.yin(buffer, fmin=f0_min_hz, fmax=f0_max_hz, sr=sample_rate_hz,
                                frame_length=frame_len, hop_length=hop_len, center=False,
@@ -198,7 +214,19 @@ def _chunks(runs: np.ndarray) -> list[np.ndarray]:
     return [pieces[group == g] for g in np.unique(group)]
 
 
-def _gather_frames(samples: np.ndarray, runs: np.ndarray, *, frame_len: int,
+def signal_reader(samples: np.ndarray) -> Callable[[int, int], np.ndarray]:
+    """``read(start, stop)`` over an in-memory signal: samples ``[start, stop)``, zeros
+    outside it."""
+    def read(start: int, stop: int) -> np.ndarray:
+        out = np.zeros(max(0, stop - start), dtype=samples.dtype)
+        first, last = max(start, 0), min(stop, samples.shape[-1])
+        if last > first:
+            out[first - start: last - start] = samples[first:last]
+        return out
+    return read
+
+
+def _gather_frames(read: Callable[[int, int], np.ndarray], runs: np.ndarray, *, frame_len: int,
                    hop_len: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Concatenate the samples under each run of centred frames into one buffer.
 
@@ -215,14 +243,11 @@ def _gather_frames(samples: np.ndarray, runs: np.ndarray, *, frame_len: int,
     slot_len = -(-segment_len // hop_len) * hop_len
     slot_start = np.concatenate(([0], np.cumsum(slot_len)[:-1]))
     source_start = runs[:, 0] * hop_len - frame_len // 2
-    owner = np.repeat(np.arange(len(runs)), slot_len)
-    within = np.arange(slot_len.sum()) - slot_start[owner]
-    source = source_start[owner] + within
-    valid = (within < segment_len[owner]) & (source >= 0) & (source < samples.shape[-1])
     # float32: YIN's FFTs and the periodicity run twice as fast as in float64, and the F0 of
     # the sample calls moved by under 0.001 Hz with not one voicing decision changed.
-    buffer = np.zeros(len(source), dtype=np.float32)
-    buffer[valid] = samples[source[valid]]
+    buffer = np.zeros(int(slot_len.sum()), dtype=np.float32)
+    for start, source, length in zip(slot_start, source_start, segment_len):
+        buffer[start: start + length] = read(int(source), int(source + length))
     kept = np.repeat(slot_start // hop_len, counts) + _ranges(counts)
     frame_index = np.repeat(runs[:, 0], counts) + _ranges(counts)
     return buffer, kept, frame_index

@@ -60,7 +60,7 @@ def ten_minute_call(paths: list[Path], config: Config, folder: Path) -> Path:
     pieces, total_samples = [], 0
     while total_samples < 600 * 16000:
         for path in paths:
-            samples = decode_call(path, config=config.decode).samples
+            samples = decode_call(path, config=config.decode).samples.whole()
             pieces.append(samples)
             total_samples += samples.shape[1]
     joined = np.concatenate(pieces, axis=1)[:, : 600 * 16000]

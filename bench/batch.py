@@ -54,7 +54,7 @@ def make_calls(count: int, folder: Path, *, first_variant: int = 0) -> float:
         audio = decode_call(source, config=DecodeConfig())
         gain = 10 ** (-(first_variant + index + 1) * 0.01 / 20)  # 0.01 dB steps: inaudible, new sha256
         target = folder / f"{source.stem}-{first_variant + index:02d}.wav"
-        sf.write(target, np.ascontiguousarray(audio.samples.T * gain), audio.sample_rate_hz)
+        sf.write(target, np.ascontiguousarray(audio.samples.whole().T * gain), audio.sample_rate_hz)
         shutil.copy(source.with_suffix(".json"), target.with_suffix(".json"))
         total_s += audio.duration_s
     return total_s

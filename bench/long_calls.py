@@ -45,7 +45,7 @@ def long_call(seconds: int, folder: Path) -> Path:
     target = folder / f"call_{seconds}s.flac"
     if target.exists():
         return target
-    pieces = [decode_call(path, config=DecodeConfig()).samples
+    pieces = [decode_call(path, config=DecodeConfig()).samples.whole()
               for path in sorted((ROOT / "sample_calls").glob("*.opus"))]
     with sf.SoundFile(target, "w", samplerate=RATE_HZ, channels=2, subtype="PCM_16") as out:
         written = 0

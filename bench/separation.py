@@ -40,7 +40,7 @@ COLLAR_S = 0.25
 
 
 def mono_mix(call: sets.ScoredCall, config: Config) -> np.ndarray:
-    samples = decode_call(call.audio, config=config.decode).samples
+    samples = decode_call(call.audio, config=config.decode).samples.whole()
     return np.clip(samples.sum(axis=0), -1.0, 1.0).astype(np.float32)
 
 

@@ -43,7 +43,7 @@ def compare_reports(config: Config, folder: Path, *, suffix: str = ".opus") -> N
         truth = json.loads(truth_path.read_text())
         stereo_path = truth_path.with_suffix(suffix)
         mono_path = folder / f"{truth_path.stem}.wav"
-        samples = decode_call(stereo_path, config=config.decode).samples
+        samples = decode_call(stereo_path, config=config.decode).samples.whole()
         soundfile.write(mono_path, np.clip(samples.sum(axis=0), -1, 1), ANALYSIS_RATE_HZ)
         metadata = CallMetadata(call_id=truth["call_id"], customer_name=truth["customer_name"])
         reports = {how: analyze_call(path, metadata, config=config,

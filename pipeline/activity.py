@@ -17,9 +17,10 @@ import logging
 import numpy as np
 
 from audio_features import binarize, bleed, intervals, speech_energy
+from pipeline import channel_frames
 from pipeline.config import ActivityConfig
 from pipeline.types import CallAudio, Speaker, SpeechActivity, interval_tuple
-from pipeline.vad import VAD_WINDOW_SAMPLES, speech_probabilities
+from pipeline.vad import VAD_WINDOW_SAMPLES, streamed_speech_probabilities
 
 logger = logging.getLogger(__name__)
 
@@ -31,30 +32,33 @@ _VOICING_RANGE_HZ = (60.0, 700.0)
 
 
 def detect_speech(audio: CallAudio, *, config: ActivityConfig) -> dict[Speaker, SpeechActivity]:
-    """Where each party speaks, with the other party's leakage removed."""
+    """Where each party speaks, with the other party's leakage removed.
+
+    The samples are read a stretch at a time (``pipeline.channel_frames``); from then on the
+    stage works on per-window values only."""
     hop_s = VAD_WINDOW_SAMPLES / audio.sample_rate_hz
-    probabilities = {speaker: speech_evidence(audio.channel(speaker),
-                                              sample_rate_hz=audio.sample_rate_hz, config=config)
+    # One party at a time: each holds a stretch's filtered copies, FFTs and VAD run in
+    # memory, and two at once would double the peak for little gain on a two-core machine.
+    levels_db = {speaker: channel_frames.window_levels_db(audio, speaker) for speaker in Speaker}
+    probabilities = {speaker: speech_evidence(audio, speaker, levels_db=levels_db[speaker],
+                                              config=config)
                      for speaker in Speaker}
+    leaked = {speaker: channel_frames.window_bleed(
+        audio, speaker, levels_db=levels_db, margin_db=config.bleed_margin_db,
+        min_correlation=config.bleed_min_correlation,
+        max_lag_samples=round(config.bleed_max_lag_ms * audio.sample_rate_hz / 1000))
+        for speaker in Speaker}
     activity = {}
     for speaker in Speaker:
-        leaked = bleed.bleed_frames(
-            audio.channel(speaker), audio.channel(speaker.other),
-            sample_rate_hz=audio.sample_rate_hz,
-            frame_len=VAD_WINDOW_SAMPLES,
-            margin_db=config.bleed_margin_db,
-            min_correlation=config.bleed_min_correlation,
-            max_lag_samples=round(config.bleed_max_lag_ms * audio.sample_rate_hz / 1000),
-        )
         raw = probabilities[speaker]
-        voiced = bleed.own_voice_frames(
-            audio.channel(speaker), audio.channel(speaker.other), frame_len=VAD_WINDOW_SAMPLES,
-            margin_db=config.bleed_margin_db, above_floor_db=config.voice_above_floor_db)
+        voiced = bleed.own_voice_from_levels(
+            levels_db[speaker], levels_db[speaker.other], margin_db=config.bleed_margin_db,
+            above_floor_db=config.voice_above_floor_db)
         voiced = _fit(voiced, raw.size)
         # Silero's memory keeps scoring speech for a few windows after a leaked syllable; only
         # windows near this party's own voice may count, and never a window of leakage.
         allowed = binarize.dilate(voiced, frames=round(config.voice_pad_s / hop_s))
-        guarded = np.where(_fit(leaked, raw.size) | ~allowed, 0.0, raw)
+        guarded = np.where(_fit(leaked[speaker], raw.size) | ~allowed, 0.0, raw)
         speech = _keep_voiced(_binarise(guarded, hop_s=hop_s, config=config), voiced,
                               hop_s=hop_s, config=config)
         removed = intervals.subtract(_binarise(raw, hop_s=hop_s, config=config), speech)
@@ -66,14 +70,14 @@ def detect_speech(audio: CallAudio, *, config: ActivityConfig) -> dict[Speaker, 
     return activity
 
 
-def speech_evidence(samples: np.ndarray, *, sample_rate_hz: float,
+def speech_evidence(audio: CallAudio, speaker: Speaker, *, levels_db: np.ndarray,
                     config: ActivityConfig) -> np.ndarray:
-    """Per VAD window, how sure we are that this channel carries speech, 0..1.
+    """Per VAD window, how sure we are that the party's channel carries speech, 0..1.
 
     Silero's probability for the channel brought to ``vad_speech_level_dbfs``, raised to 1 in
-    windows that are loud for this channel and voiced.
+    windows that are loud for this channel and voiced. ``levels_db``: the channel's
+    ``window_levels_db``.
     """
-    levels_db = speech_energy.frame_level_db(samples, VAD_WINDOW_SAMPLES)
     floor_db = speech_energy.noise_floor_db(levels_db, percentile=_FLOOR_PERCENTILE)
     loud_db = speech_energy.loud_speech_level_db(
         levels_db, floor_db=floor_db, above_floor_db=config.loud_above_floor_db,
@@ -81,16 +85,16 @@ def speech_evidence(samples: np.ndarray, *, sample_rate_hz: float,
     gain_db = speech_energy.level_gain_db(loud_db, target_dbfs=config.vad_speech_level_dbfs,
                                           max_boost_db=config.vad_max_boost_db,
                                           max_cut_db=_MAX_CUT_DB)
-    scaled = np.clip(samples * np.float32(10 ** (gain_db / 20)), -1.0, 1.0)
-    evidence = speech_probabilities(scaled).copy()
+    gain = np.float32(10 ** (gain_db / 20))
+    evidence = streamed_speech_probabilities(
+        lambda start, stop: np.clip(audio.read(speaker, start, stop) * gain, -1.0, 1.0),
+        audio.n_samples)
     loud = speech_energy.loud_frames(levels_db, floor_db=floor_db,
                                      above_floor_db=config.loud_above_floor_db, loud_db=loud_db,
                                      below_loud_db=config.loud_below_speech_db)
     unsure = np.flatnonzero(_fit(loud, evidence.size) & (evidence < config.onset_probability))
-    voicing = speech_energy.periodicity(samples, frame_len=VAD_WINDOW_SAMPLES,
-                                        sample_rate_hz=sample_rate_hz,
-                                        f0_min_hz=_VOICING_RANGE_HZ[0],
-                                        f0_max_hz=_VOICING_RANGE_HZ[1], frame_index=unsure)
+    voicing = channel_frames.window_periodicity(audio, speaker, frame_index=unsure,
+                                                f0_range_hz=_VOICING_RANGE_HZ)
     evidence[unsure[voicing >= config.min_periodicity]] = 1.0
     logger.debug("VAD gain %+.1f dB; %d loud voiced windows added", gain_db,
                  int(np.sum(voicing >= config.min_periodicity)))

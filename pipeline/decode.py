@@ -1,8 +1,9 @@
 """Decode a call recording into channels-first float32 samples at the analysis rate.
 
 PyAV (FFmpeg) reads every common container and codec (wav, flac, mp3, ogg/opus, m4a), so
-one decoder serves all of them. The samples are converted to ``(channels, samples)`` here,
-once, and every later stage relies on that shape.
+one decoder serves all of them. The samples are resampled here, once, and streamed block by
+block to one temporary file per channel (``pipeline.call_samples``): memory does not grow
+with the call's length, and every later stage reads the stretches it needs.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import numpy as np
 
 from pipeline.config import DecodeConfig
 from pipeline.errors import InvalidAudioError
-from pipeline.types import CallAudio, read_only
+from pipeline.call_samples import SpooledSamples
+from pipeline.types import CallAudio
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +40,13 @@ def decode_call(path: Path, *, config: DecodeConfig, agent_channel: int | None =
     path = Path(path)
     _check_file(path)
     samples, source_rate_hz, source_format = _read_resampled(path, config)
-    _check_samples(samples, path=path, config=config)
+    if samples.n_samples == 0:
+        raise InvalidAudioError(
+            f"{path}: holds no audio samples (zero length); re-export the recording")
     logger.info("decoded %s: %s, %.1f s at %d Hz (source %d Hz)", path.name, source_format,
-                samples.shape[1] / ANALYSIS_RATE_HZ, ANALYSIS_RATE_HZ, source_rate_hz)
+                samples.n_samples / ANALYSIS_RATE_HZ, ANALYSIS_RATE_HZ, source_rate_hz)
     return CallAudio(
-        samples=read_only(samples),
+        samples=samples,
         sample_rate_hz=ANALYSIS_RATE_HZ,
         source_sample_rate_hz=source_rate_hz,
         source_format=source_format,
@@ -59,7 +63,7 @@ def _check_file(path: Path) -> None:
         raise InvalidAudioError(f"{path}: the file is empty (0 bytes); re-export the recording")
 
 
-def _read_resampled(path: Path, config: DecodeConfig) -> tuple[np.ndarray, int, str]:
+def _read_resampled(path: Path, config: DecodeConfig) -> tuple[SpooledSamples, int, str]:
     try:
         with av.open(str(path), metadata_errors="ignore") as container:
             if not container.streams.audio:
@@ -73,8 +77,8 @@ def _read_resampled(path: Path, config: DecodeConfig) -> tuple[np.ndarray, int, 
             source_format = f"{container.format.name}/{stream.codec_context.name}"
             declared_s = wav_header_duration_s(path) or declared_duration_s(container, stream)
             _check_declared_duration(declared_s, path=path, config=config)
-            samples = _decode_stream(container, stream, channels, config)
-            _warn_if_truncated(samples.shape[1] / ANALYSIS_RATE_HZ, declared_s, path=path)
+            samples = _decode_stream(container, stream, channels, config, path=path)
+            _warn_if_truncated(samples.n_samples / ANALYSIS_RATE_HZ, declared_s, path=path)
     except InvalidAudioError:
         raise
     except (av.FFmpegError, ValueError, UnicodeDecodeError, OSError) as exc:
@@ -138,34 +142,36 @@ def _check_channel_count(channels: int, path: Path) -> None:
             "(both mixed) - mix the recording down to one channel per party")
 
 
-def _decode_stream(container, stream, channels: int, config: DecodeConfig) -> np.ndarray:
-    """Decode and resample in chunks, stopping as soon as the call is over the maximum length."""
+def _decode_stream(container, stream, channels: int, config: DecodeConfig, *,
+                   path: Path) -> SpooledSamples:
+    """Decode and resample block by block into temporary files, checking each block, and
+    stopping as soon as the call is over the maximum length."""
     layout = "mono" if channels == 1 else "stereo"
     resampler = av.AudioResampler(format="fltp", layout=layout, rate=ANALYSIS_RATE_HZ)
     max_samples = int(config.max_duration_s * ANALYSIS_RATE_HZ)
-    chunks: list[np.ndarray] = []
+    samples = SpooledSamples(channels)
+    pending: list[np.ndarray] = []
     # Codec frames (20 ms of Opus) are gathered into blocks of about a second before they are
     # resampled: one resampler call per frame cost as much as decoding, and the resampler's
     # output does not depend on how its input is cut.
-    pending = av.AudioFifo()
-    decoded = 0
+    unresampled = av.AudioFifo()
     for frame in container.decode(stream):
         frame.pts = None  # resample by content; broken timestamps must not insert gaps
-        pending.write(frame)
-        if pending.samples >= _RESAMPLE_BLOCK_SAMPLES:
-            block = _resampled(resampler, pending.read())
-            chunks += block
-            decoded += sum(chunk.shape[1] for chunk in block)
-        if decoded > max_samples:
-            raise InvalidAudioError(
-                f"{container.name}: is longer than the {config.max_duration_s:.0f} s maximum; split "
-                "the recording or raise decode.max_duration_s in the config")
-    if pending.samples:
-        chunks += _resampled(resampler, pending.read())
-    chunks += _resampled(resampler, None)
-    if not chunks:
-        return np.zeros((channels, 0), dtype=np.float32)
-    return np.ascontiguousarray(np.concatenate(chunks, axis=1), dtype=np.float32)
+        unresampled.write(frame)
+        if unresampled.samples >= _RESAMPLE_BLOCK_SAMPLES:
+            pending += _resampled(resampler, unresampled.read())
+        if sum(block.shape[1] for block in pending) >= _WRITE_BLOCK_SAMPLES:
+            _append_checked(samples, pending, path=path)
+            pending = []
+        if samples.n_samples > max_samples:
+            raise _too_long(path, config)
+    if unresampled.samples:
+        pending += _resampled(resampler, unresampled.read())
+    pending += _resampled(resampler, None)
+    _append_checked(samples, pending, path=path)
+    if samples.n_samples > max_samples:
+        raise _too_long(path, config)
+    return samples.finish()
 
 
 def _resampled(resampler: av.AudioResampler, block) -> list[np.ndarray]:  # noqa: ANN001
@@ -175,17 +181,24 @@ def _resampled(resampler: av.AudioResampler, block) -> list[np.ndarray]:  # noqa
     return [out.to_ndarray() for out in resampler.resample(block)]
 
 
-def _check_samples(samples: np.ndarray, *, path: Path, config: DecodeConfig) -> None:
-    if samples.shape[1] == 0:
-        raise InvalidAudioError(f"{path}: holds no audio samples (zero length); re-export the recording")
-    if not np.isfinite(samples).all():
+def _too_long(path: Path, config: DecodeConfig) -> InvalidAudioError:
+    return InvalidAudioError(
+        f"{path}: is longer than the {config.max_duration_s:.0f} s maximum; split the "
+        "recording or raise decode.max_duration_s in the config")
+
+
+_WRITE_BLOCK_SAMPLES = ANALYSIS_RATE_HZ * 10  # decoded frames are gathered to 10 s, then written
+
+
+def _append_checked(samples: SpooledSamples, pending: list[np.ndarray], *, path: Path) -> None:
+    if not pending:
+        return
+    block = np.concatenate(pending, axis=1).astype(np.float32, copy=False)
+    if not np.isfinite(block).all():
         raise InvalidAudioError(
             f"{path}: contains non-finite samples (NaN or infinity); the file is damaged - "
             "re-export it from the recorder")
-    if samples.shape[1] > config.max_duration_s * ANALYSIS_RATE_HZ:
-        raise InvalidAudioError(
-            f"{path}: is longer than the {config.max_duration_s:.0f} s maximum; split the recording "
-            "or raise decode.max_duration_s in the config")
+    samples.append(block)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

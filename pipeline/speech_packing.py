@@ -3,11 +3,16 @@ in clips of at most ``MAX_CLIP_S``, and every word's time mapped back to the cal
 
 This mirrors faster-whisper's ``collect_chunks`` / ``restore_speech_timestamps`` with the
 pipeline's own intervals in place of Silero's; ``pipeline.transcribe`` decodes the clips.
+
+The packing is planned from the intervals alone (``plan_speech``: where each piece goes, and
+the clips), and the packed samples are read from the call only for the clips about to be
+decoded (``render``), so a four-hour call never holds all its speech in memory at once.
 """
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -54,9 +59,11 @@ class SpeechPiece:
 class PackedSpeech:
     """Speech intervals cut out of a channel and laid back to back, in clips Whisper can take."""
 
-    samples: np.ndarray = field(compare=False, repr=False)  # (samples,) float32
     pieces: tuple[SpeechPiece, ...]
     clips_s: tuple[tuple[float, float], ...]  # (start, end) in the packed buffer, each <= 30 s
+    length: int  # samples in the whole packed buffer
+    # (samples,) float32: the whole packed buffer, or None when only planned (see ``render``)
+    samples: np.ndarray | None = field(default=None, compare=False, repr=False)
     _starts_s: tuple[float, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -87,23 +94,38 @@ class PackedSpeech:
 
 def pack_speech(samples: np.ndarray, speech: tuple[Interval, ...], *, sample_rate_hz: int,
                 max_pause_s: float = UTTERANCE_MAX_PAUSE_S) -> PackedSpeech:
-    """Cut ``speech`` out of ``samples`` (1-D) and pack it into clips of at most ``MAX_CLIP_S``.
+    """Cut ``speech`` out of ``samples`` (1-D) and pack it into clips of at most ``MAX_CLIP_S``,
+    with the packed buffer filled in (``plan_speech`` says how intervals are chosen and cut).
+    """
+    def read(start: int, stop: int) -> np.ndarray:
+        return samples[start:stop]
+
+    plan = plan_speech(read, len(samples), speech, sample_rate_hz=sample_rate_hz,
+                       max_pause_s=max_pause_s)
+    return replace(plan, samples=render(plan, lambda _piece, start, stop: read(start, stop),
+                                        first=0, last=plan.length, sample_rate_hz=sample_rate_hz))
+
+
+def plan_speech(read: Callable[[int, int], np.ndarray], n_samples: int,
+                speech: tuple[Interval, ...], *, sample_rate_hz: int,
+                max_pause_s: float = UTTERANCE_MAX_PAUSE_S) -> PackedSpeech:
+    """Where ``speech`` goes in the packed buffer and its clips of at most ``MAX_CLIP_S``,
+    without the samples. ``read(start, stop)`` gives the channel's samples, read only to cut an
+    interval longer than a clip.
 
     Intervals are clipped to the signal, those shorter than ``MIN_INTERVAL_S`` dropped, and
     those longer than a clip cut at their quietest moment.
     """
-    spans = [_to_samples(interval, sample_rate_hz, len(samples)) for interval in sorted(speech)]
+    spans = [_to_samples(interval, sample_rate_hz, n_samples) for interval in sorted(speech)]
     spans = [span for span in spans if span[1] - span[0] >= MIN_INTERVAL_S * sample_rate_hz]
     max_clip = int(MAX_CLIP_S * sample_rate_hz)
-    gap = np.zeros(int(JOIN_GAP_S * sample_rate_hz), dtype=np.float32)
-    buffers: list[np.ndarray] = []
+    gap = int(JOIN_GAP_S * sample_rate_hz)
     pieces: list[SpeechPiece] = []
     clips: list[tuple[float, float]] = []
     cursor = clip_start = group = 0
-    for start, end in (cut for span in spans for cut in _split_long(samples, span, max_clip)):
-        if pieces and cursor - clip_start + len(gap) + end - start <= max_clip:
-            buffers.append(gap)
-            cursor += len(gap)
+    for start, end in (cut for span in spans for cut in _split_long(read, span, max_clip)):
+        if pieces and cursor - clip_start + gap + end - start <= max_clip:
+            cursor += gap
         elif pieces:
             clips.append((clip_start / sample_rate_hz, cursor / sample_rate_hz))
             clip_start = cursor
@@ -111,12 +133,25 @@ def pack_speech(samples: np.ndarray, speech: tuple[Interval, ...], *, sample_rat
         if pieces and source.start_s - pieces[-1].source.end_s > max_pause_s:
             group += 1
         pieces.append(SpeechPiece(source=source, packed_start_s=cursor / sample_rate_hz, group=group))
-        buffers.append(samples[start:end])
         cursor += end - start
     if pieces:
         clips.append((clip_start / sample_rate_hz, cursor / sample_rate_hz))
-    packed = np.concatenate(buffers) if buffers else np.zeros(0, dtype=np.float32)
-    return PackedSpeech(samples=packed, pieces=tuple(pieces), clips_s=tuple(clips))
+    return PackedSpeech(pieces=tuple(pieces), clips_s=tuple(clips), length=cursor)
+
+
+def render(packed: PackedSpeech, read: Callable[[SpeechPiece, int, int], np.ndarray], *,
+           first: int, last: int, sample_rate_hz: int) -> np.ndarray:
+    """Samples ``[first, last)`` of the packed buffer: each piece's samples, read from the
+    call by ``read(piece, start, stop)`` (call samples), and silence between them."""
+    out = np.zeros(last - first, dtype=np.float32)
+    for piece in packed.pieces:
+        at = round(piece.packed_start_s * sample_rate_hz)
+        start = round(piece.source.start_s * sample_rate_hz)
+        stop = round(piece.source.end_s * sample_rate_hz)
+        if at + stop - start <= first or at >= last:
+            continue
+        out[at - first: at - first + stop - start] = read(piece, start, stop)
+    return out
 
 
 def _to_samples(interval: Interval, sample_rate_hz: int, length: int) -> tuple[int, int]:
@@ -124,13 +159,14 @@ def _to_samples(interval: Interval, sample_rate_hz: int, length: int) -> tuple[i
     return start, min(max(round(interval.end_s * sample_rate_hz), start), length)
 
 
-def _split_long(samples: np.ndarray, span: tuple[int, int], max_len: int) -> list[tuple[int, int]]:
+def _split_long(read: Callable[[int, int], np.ndarray], span: tuple[int, int],
+                max_len: int) -> list[tuple[int, int]]:
     """Cut a span longer than ``max_len`` samples at its quietest frame in each second half."""
     start, end = span
     cuts = []
     while end - start > max_len:
         low = start + max_len // 2
-        cut = low + _quietest_offset(samples[low:start + max_len])
+        cut = low + _quietest_offset(read(low, start + max_len))
         cuts.append((start, cut))
         start = cut
     return [*cuts, (start, end)]
@@ -147,6 +183,7 @@ def join_packed(packs: tuple[PackedSpeech, ...]) -> tuple[PackedSpeech, tuple[fl
     """Several channels' packed speech laid end to end, and where each one starts (seconds).
 
     Clips never span two channels, and group numbers stay apart, so no utterance mixes them.
+    The samples are joined too when every pack has them.
     """
     pieces: list[SpeechPiece] = []
     clips: list[tuple[float, float]] = []
@@ -159,7 +196,10 @@ def join_packed(packs: tuple[PackedSpeech, ...]) -> tuple[PackedSpeech, tuple[fl
                               group=piece.group + groups) for piece in pack.pieces)
         clips.extend((start_s + offset_s, end_s + offset_s) for start_s, end_s in pack.clips_s)
         groups += pack.pieces[-1].group + 1 if pack.pieces else 0
-        cursor += len(pack.samples)
-    samples = (np.concatenate([pack.samples for pack in packs]) if packs
-               else np.zeros(0, dtype=np.float32))
-    return PackedSpeech(samples=samples, pieces=tuple(pieces), clips_s=tuple(clips)), tuple(starts_s)
+        cursor += pack.length
+    samples = None
+    if all(pack.samples is not None for pack in packs):
+        samples = (np.concatenate([pack.samples for pack in packs]) if packs
+                   else np.zeros(0, dtype=np.float32))
+    return PackedSpeech(pieces=tuple(pieces), clips_s=tuple(clips), length=cursor,
+                        samples=samples), tuple(starts_s)

@@ -7,6 +7,10 @@ packed back to back into clips of at most 30 s (``pipeline.speech_packing``), an
 together by ``BatchedInferencePipeline``; each word is then mapped back to the call's clock
 through the interval it came from.
 
+The clips are decoded ``CLIPS_PER_RUN`` at a time, each run's samples read from the call just
+before it (``speech_packing.render``), so a long call never holds all its speech at once.
+What the segments become (quality checks, utterances) is ``pipeline.whisper_output``.
+
 This module and ``pipeline.vad`` are the only ones that import faster_whisper.
 """
 
@@ -16,7 +20,7 @@ import bisect
 import functools
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,22 +32,20 @@ from pipeline.config import TranscriptionConfig
 from pipeline.errors import InvalidAudioError, TranscriptionError
 from pipeline.heard_speech import heard_speech
 from pipeline.models import resolve_model
-from pipeline.speech_packing import WHISPER_RATE_HZ, PackedSpeech, join_packed, pack_speech
-from pipeline.types import CallAudio, Interval, Speaker, Utterance, Word
+from pipeline.speech_packing import (WHISPER_RATE_HZ, PackedSpeech, SpeechPiece, join_packed,
+                                     plan_speech, render)
+from pipeline.types import CallAudio, Interval, Speaker, Utterance
+from pipeline.whisper_output import (clip_looks_right, is_credible, merge_transcripts, segments_in,
+                                     shifted, to_utterances)
 
 logger = logging.getLogger(__name__)
 
-# Whisper's own "silent segment" rule (openai/whisper transcribe.py: no_speech_threshold 0.6
-# together with logprob_threshold -1.0); the batched pipeline reports both but applies neither.
-MAX_NO_SPEECH_PROBABILITY = 0.6
-MIN_AVG_LOGPROB = -1.0
-# Whisper's compression_ratio_threshold: text that gzips this well is a repetition loop.
-MAX_COMPRESSION_RATIO = 2.4
-# A clip with this much speech or more, transcribed at under MIN_WORDS_PER_S, lost sentences:
-# measured on the sample calls, speech without its pauses runs at 3-4.5 words a second, and
-# greedy decoding sometimes skips a sentence or stops after the first word.
-RETRY_MIN_SPEECH_S = 2.0
-MIN_WORDS_PER_S = 2.0
+# Clips decoded per Whisper run (rounded up to whole batches): 32 clips are about 15 minutes
+# of packed speech, 60 MB of samples and 30 MB of features, whatever the call's length. A call
+# with up to 32 clips (about 15 minutes of speech) is one run: decoded all at once.
+CLIPS_PER_RUN = 32
+
+Reader = Callable[[int, int], np.ndarray]  # read(start, stop): samples [start, stop) of a channel
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -119,25 +121,46 @@ def transcribe_parties(model: LoadedWhisper,
     Both parties' clips share the batches: a call has only a few clips per party, and a
     batch of 8 decodes much faster than two of 3 or 4. Returns one chronological transcript.
     """
-    packs = {speaker: pack_speech(_one_channel(samples), speech, sample_rate_hz=WHISPER_RATE_HZ)
-             for speaker, (samples, speech) in channels.items()}
-    joined, starts_s = join_packed(tuple(packs.values()))
+    readers = {speaker: (_array_reader(_one_channel(samples)), len(samples), speech)
+               for speaker, (samples, speech) in channels.items()}
+    return transcribe_read(model, readers, config=config)
+
+
+def transcribe_read(model: LoadedWhisper,
+                    channels: Mapping[Speaker, tuple[Reader, int, tuple[Interval, ...]]], *,
+                    config: TranscriptionConfig) -> tuple[Utterance, ...]:
+    """``transcribe_parties`` for channels given as (``read(start, stop)``, length in
+    samples, speech): the speech is read from the call clip group by clip group."""
+    plans = {speaker: plan_speech(read, n_samples, speech, sample_rate_hz=WHISPER_RATE_HZ)
+             for speaker, (read, n_samples, speech) in channels.items()}
+    joined, starts_s = join_packed(tuple(plans.values()))
     if not joined.pieces:
         return ()
-    words: dict[Speaker, list] = {speaker: [] for speaker in packs}
-    speakers = tuple(packs)
-    for segment in _transcribe_with_retry(model, joined, config=config):
-        if not _is_credible(segment):
+    speakers = tuple(plans)
+
+    def owner(piece: SpeechPiece) -> int:
+        return bisect.bisect_right(starts_s, piece.packed_start_s) - 1
+
+    def read_piece(piece: SpeechPiece, start: int, stop: int) -> np.ndarray:
+        return channels[speakers[owner(piece)]][0](start, stop)
+
+    words: dict[Speaker, list] = {speaker: [] for speaker in plans}
+    for segment in _transcribe_in_runs(model, joined, read_piece, config=config):
+        if not is_credible(segment):
             logger.debug("dropped a likely hallucination %r (no_speech %.2f, logprob %.2f, "
                          "ratio %.1f)", segment.text, segment.no_speech_prob,
                          segment.avg_logprob, segment.compression_ratio)
             continue
         for word in segment.words or ():
-            piece = joined.piece_of_word(word.start, word.end)
-            owner = bisect.bisect_right(starts_s, piece.packed_start_s) - 1
-            words[speakers[owner]].append(word)
-    return merge_transcripts(*(_to_utterances(words[speaker], joined, speaker=speaker)
+            words[speakers[owner(joined.piece_of_word(word.start, word.end))]].append(word)
+    return merge_transcripts(*(to_utterances(words[speaker], joined, speaker=speaker)
                                for speaker in speakers))
+
+
+def _array_reader(samples: np.ndarray) -> Reader:
+    def read(start: int, stop: int) -> np.ndarray:
+        return samples[start:stop]
+    return read
 
 
 def _one_channel(samples: np.ndarray) -> np.ndarray:
@@ -147,7 +170,38 @@ def _one_channel(samples: np.ndarray) -> np.ndarray:
     return samples
 
 
-def _transcribe_with_retry(model: LoadedWhisper, packed: PackedSpeech, *,
+def _transcribe_in_runs(model: LoadedWhisper, packed: PackedSpeech, read_piece, *,  # noqa: ANN001
+                        config: TranscriptionConfig) -> list:
+    """Whisper over the packed clips, ``CLIPS_PER_RUN`` at a time (a whole number of batches,
+    so the batches are those of one run over every clip), each run's samples read from the
+    call just before it is decoded."""
+    per_run = config.batch_size * max(1, -(-CLIPS_PER_RUN // config.batch_size))
+    segments = []
+    for first in range(0, len(packed.clips_s), per_run):
+        clips = packed.clips_s[first: first + per_run]
+        start = round(clips[0][0] * WHISPER_RATE_HZ)
+        stop = round(clips[-1][1] * WHISPER_RATE_HZ)
+        samples = render(packed, read_piece, first=start, last=stop,
+                         sample_rate_hz=WHISPER_RATE_HZ)
+        segments += _transcribe_with_retry(model, packed, PackedRun(samples=samples, start=start),
+                                           clips=clips, config=config)
+    return segments
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PackedRun:
+    """The packed samples of a run of clips, from sample ``start`` of the packed buffer."""
+
+    samples: np.ndarray
+    start: int
+
+    def local(self, packed_s: float) -> float:
+        """A packed-buffer time (a clip edge, a whole sample) as a time in ``samples``."""
+        return (round(packed_s * WHISPER_RATE_HZ) - self.start) / WHISPER_RATE_HZ
+
+
+def _transcribe_with_retry(model: LoadedWhisper, packed: PackedSpeech, run: PackedRun, *,
+                           clips: tuple[tuple[float, float], ...],
                            config: TranscriptionConfig) -> list:
     """Greedy decoding first; clips it got wrong are decoded again with a wider beam.
 
@@ -155,88 +209,40 @@ def _transcribe_with_retry(model: LoadedWhisper, packed: PackedSpeech, *,
     log-probability or compression ratio is off), so the same quality checks pick the clips
     to retry here, plus a speaking-rate check for clips that came back nearly empty.
     """
-    segments = _run_whisper(model, packed, clips=packed.clips_s, beam_size=config.beam_size,
-                            config=config)
+    segments = _run_whisper(model, run, clips=clips, beam_size=config.beam_size, config=config)
     if config.retry_beam_size <= config.beam_size:
         return segments
-    failed = [clip for clip in packed.clips_s
-              if not _clip_looks_right(clip, _segments_in(segments, clip), packed)]
+    failed = [clip for clip in clips
+              if not clip_looks_right(clip, segments_in(segments, clip), packed)]
     if not failed:
         return segments
-    logger.info("decoding %d of %d clips again with beam %d", len(failed), len(packed.clips_s),
+    logger.info("decoding %d of %d clips again with beam %d", len(failed), len(clips),
                 config.retry_beam_size)
-    retried = _run_whisper(model, packed, clips=tuple(failed), beam_size=config.retry_beam_size,
+    retried = _run_whisper(model, run, clips=tuple(failed), beam_size=config.retry_beam_size,
                            config=config)
-    kept = [segment for clip in packed.clips_s if clip not in failed
-            for segment in _segments_in(segments, clip)]
+    kept = [segment for clip in clips if clip not in failed
+            for segment in segments_in(segments, clip)]
     return sorted(kept + retried, key=lambda segment: segment.start)
 
 
-def _segments_in(segments: list, clip: tuple[float, float]) -> list:
-    """The segments decoded from ``clip``; by midpoint, since edges are rounded."""
-    start_s, end_s = clip
-    return [segment for segment in segments if start_s <= (segment.start + segment.end) / 2 < end_s]
-
-
-def _clip_looks_right(clip: tuple[float, float], segments: list, packed: PackedSpeech) -> bool:
-    """Every segment passes Whisper's checks, and a clip with speech got enough words for it."""
-    speech_s = sum(piece.source.duration_s for piece in packed.pieces
-                   if clip[0] <= piece.packed_start_s < clip[1])
-    if not all(_is_credible(segment) for segment in segments):
-        return False
-    words = sum(len(segment.words or ()) for segment in segments)
-    return speech_s < RETRY_MIN_SPEECH_S or words >= MIN_WORDS_PER_S * speech_s
-
-
-def _run_whisper(model: LoadedWhisper, packed: PackedSpeech, *,
+def _run_whisper(model: LoadedWhisper, run: PackedRun, *,
                  clips: tuple[tuple[float, float], ...], beam_size: int,
                  config: TranscriptionConfig) -> list:
-    timestamps = [{"start": start_s, "end": end_s} for start_s, end_s in clips]
+    """Segments of ``clips`` (packed-buffer times), with times on the packed buffer's clock."""
+    timestamps = [{"start": run.local(start_s), "end": run.local(end_s)}
+                  for start_s, end_s in clips]
     # A fresh pipeline per call: it keeps per-run state (last_speech_timestamp) between chunks.
     pipeline = BatchedInferencePipeline(model.model)
     try:
         segments, _info = pipeline.transcribe(
-            packed.samples, language=config.language, beam_size=beam_size,
+            run.samples, language=config.language, beam_size=beam_size,
             batch_size=config.batch_size, word_timestamps=True, vad_filter=False,
             clip_timestamps=timestamps, log_progress=False)
-        return list(segments)  # the generator does the decoding; errors surface here
+        segments = list(segments)  # the generator does the decoding; errors surface here
     except (RuntimeError, ValueError) as exc:
         raise TranscriptionError(f"Whisper failed on {len(clips)} speech clip(s): {exc}") from exc
-
-
-def _is_credible(segment) -> bool:  # noqa: ANN001 - a faster_whisper Segment
-    """Whisper's own rules for a window that holds no speech or loops on itself."""
-    silent = (segment.no_speech_prob > MAX_NO_SPEECH_PROBABILITY
-              and segment.avg_logprob < MIN_AVG_LOGPROB)
-    looping = segment.compression_ratio > MAX_COMPRESSION_RATIO
-    return not (silent or looping)
-
-
-def _to_utterances(words: list, packed: PackedSpeech, *, speaker: Speaker) -> tuple[Utterance, ...]:
-    """Map packed word times back to the call and group words between long pauses."""
-    groups: list[list[Word]] = []
-    last_group = None
-    for raw in words:
-        text = raw.word.strip()
-        if not any(char.isalnum() for char in text):  # a lone "." or "-" is no word
-            continue
-        piece = packed.piece_of_word(raw.start, raw.end)
-        start_s, end_s = piece.to_call_time(raw.start), piece.to_call_time(raw.end)
-        word = Word(word=text, start_s=start_s, end_s=max(start_s, end_s),
-                    probability=float(raw.probability))
-        if piece.group != last_group:
-            groups.append([])
-            last_group = piece.group
-        groups[-1].append(word)
-    return tuple(Utterance(speaker=speaker, start_s=group[0].start_s, end_s=group[-1].end_s,
-                           text=" ".join(word.word for word in group), words=tuple(group))
-                 for group in groups)
-
-
-def merge_transcripts(*channels: tuple[Utterance, ...]) -> tuple[Utterance, ...]:
-    """Both parties' utterances in one chronological sequence (by start, then end)."""
-    return tuple(sorted((utterance for channel in channels for utterance in channel),
-                        key=lambda utterance: (utterance.start_s, utterance.end_s)))
+    return [shifted(segment, run.start / WHISPER_RATE_HZ) for segment in segments] \
+        if run.start else segments
 
 
 class Transcriber:
@@ -253,9 +259,10 @@ class Transcriber:
         if audio.sample_rate_hz != WHISPER_RATE_HZ:
             raise InvalidAudioError(f"Whisper needs {WHISPER_RATE_HZ} Hz audio, got "
                                     f"{audio.sample_rate_hz} Hz; decode with pipeline.decode")
-        channels = {speaker: (audio.channel(speaker), self._heard(speech, speaker))
+        channels = {speaker: (functools.partial(audio.read, speaker), audio.n_samples,
+                              self._heard(speech, speaker))
                     for speaker in Speaker}
-        return transcribe_parties(self.model, channels, config=self.config)
+        return transcribe_read(self.model, channels, config=self.config)
 
     def _heard(self, speech: Mapping[Speaker, tuple[Interval, ...]], speaker: Speaker
                ) -> tuple[Interval, ...]:

@@ -14,6 +14,8 @@ from typing import Mapping
 
 import numpy as np
 
+from pipeline.call_samples import ArraySamples, CallSamples
+
 
 class Speaker(enum.StrEnum):
     AGENT = "agent"
@@ -63,22 +65,34 @@ def interval_tuple(spans: np.ndarray) -> tuple[Interval, ...]:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallAudio:
-    """A decoded call: channels-first float32 samples in [-1, 1] at ``sample_rate_hz``."""
+    """A decoded call: channels-first float32 samples in [-1, 1] at ``sample_rate_hz``.
 
-    samples: np.ndarray = field(compare=False, repr=False)  # (channels, samples) float32
+    ``samples`` may be given as a ``(channels, samples)`` array (tests, tools); it is held as
+    a ``CallSamples``, which the stages read a stretch at a time (``read``).
+    """
+
+    samples: CallSamples = field(compare=False, repr=False)
     sample_rate_hz: int
     source_sample_rate_hz: int
     source_format: str
     agent_channel: int
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.samples, CallSamples):
+            object.__setattr__(self, "samples", ArraySamples(self.samples))
+
+    @property
+    def n_samples(self) -> int:
+        return self.samples.n_samples
+
     @property
     def duration_s(self) -> float:
-        return self.samples.shape[1] / self.sample_rate_hz
+        return self.samples.n_samples / self.sample_rate_hz
 
     @property
     def is_mono(self) -> bool:
         """One mixed channel: the parties must be separated before anything is measured."""
-        return self.samples.shape[0] == 1
+        return self.samples.n_channels == 1
 
     def channel_index(self, speaker: Speaker) -> int:
         if self.is_mono:
@@ -86,8 +100,13 @@ class CallAudio:
         return self.agent_channel if speaker is Speaker.AGENT else 1 - self.agent_channel
 
     def channel(self, speaker: Speaker) -> np.ndarray:
-        """The 1-D samples of one party's channel (on a mono call, the one mixed channel)."""
-        return self.samples[self.channel_index(speaker)]
+        """The 1-D samples of one party's whole channel (on a mono call, the one mixed
+        channel), in memory: the stages that run on long calls ``read`` stretches instead."""
+        return self.samples.channel_array(self.channel_index(speaker))
+
+    def read(self, speaker: Speaker, start: int, stop: int) -> np.ndarray:
+        """Samples ``[start, stop)`` of one party's channel; zeros outside the recording."""
+        return self.samples.read(self.channel_index(speaker), start, stop)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

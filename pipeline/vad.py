@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 
 import numpy as np
 
@@ -19,6 +20,10 @@ logger = logging.getLogger(__name__)
 
 VAD_RATE_HZ = 16000
 VAD_WINDOW_SAMPLES = 512  # Silero v5+ scores fixed 32 ms windows at 16 kHz
+# faster-whisper's SileroVADModel: each window is scored with the last 64 samples of the one
+# before it, in runs of 10,000 windows with the model's state carried from run to run.
+_CONTEXT_SAMPLES = 64
+_RUN_WINDOWS = 10000
 
 
 @functools.cache
@@ -48,3 +53,31 @@ def speech_probabilities(samples: np.ndarray) -> np.ndarray:
     padding = (-samples.size) % VAD_WINDOW_SAMPLES
     padded = np.pad(np.asarray(samples, dtype=np.float32), (0, padding))
     return np.asarray(_silero_model()(padded), dtype=np.float32).reshape(-1)
+
+
+def streamed_speech_probabilities(read: Callable[[int, int], np.ndarray],
+                                  n_samples: int) -> np.ndarray:
+    """``speech_probabilities`` of a signal read a run at a time: ``read(start, stop)`` gives
+    samples ``[start, stop)``, zeros past the end.
+
+    The windows, their context and the model's state are those of faster-whisper's own loop
+    over the whole signal (runs of 10,000 windows, state carried), so the probabilities are
+    the same, and memory holds one run (5.1 M samples) instead of the whole call.
+    """
+    n_windows = -(-n_samples // VAD_WINDOW_SAMPLES)
+    session = _silero_model().session
+    state = (np.zeros((1, 1, 128), dtype=np.float32), np.zeros((1, 1, 128), dtype=np.float32))
+    tail = np.zeros((1, _CONTEXT_SAMPLES), dtype=np.float32)
+    outputs = []
+    for first in range(0, n_windows, _RUN_WINDOWS):
+        last = min(first + _RUN_WINDOWS, n_windows)
+        windows = np.array(read(first * VAD_WINDOW_SAMPLES, last * VAD_WINDOW_SAMPLES),
+                           dtype=np.float32).reshape(-1, VAD_WINDOW_SAMPLES)
+        if last == n_windows:
+            windows[-1, -_CONTEXT_SAMPLES:] = 0  # as faster-whisper does to the final window
+        context = np.concatenate([tail, windows[:-1, -_CONTEXT_SAMPLES:]])
+        tail = windows[-1:, -_CONTEXT_SAMPLES:].copy()
+        output, *state = session.run(None, {"input": np.concatenate([context, windows], 1),
+                                            "h": state[0], "c": state[1]})
+        outputs.append(np.asarray(output, dtype=np.float32).reshape(-1))
+    return np.concatenate(outputs) if outputs else np.zeros(0, dtype=np.float32)

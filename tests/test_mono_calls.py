@@ -24,7 +24,7 @@ def stereo():
 @pytest.fixture(scope="module")
 def mono_path(stereo, tmp_path_factory):
     path = tmp_path_factory.mktemp("mono") / f"{CALL}.wav"
-    sf.write(path, np.clip(stereo.samples.sum(axis=0), -1, 1), ANALYSIS_RATE_HZ)
+    sf.write(path, np.clip(stereo.samples.whole().sum(axis=0), -1, 1), ANALYSIS_RATE_HZ)
     return path
 
 

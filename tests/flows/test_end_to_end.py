@@ -33,7 +33,7 @@ def short_call(name: str, target: Path, *, offset_s: float = 0.0) -> Path:
     """The first ``CLIP_S`` seconds (after ``offset_s``) of a sample call, with its sidecar."""
     audio = decode_call(SAMPLES / f"{name}.opus", config=DecodeConfig())
     start = int(offset_s * audio.sample_rate_hz)
-    clip = audio.samples[:, start:start + int(CLIP_S * audio.sample_rate_hz)]
+    clip = audio.samples.whole()[:, start:start + int(CLIP_S * audio.sample_rate_hz)]
     target.parent.mkdir(parents=True, exist_ok=True)
     sf.write(target, np.ascontiguousarray(clip.T), audio.sample_rate_hz)
     shutil.copy(SAMPLES / f"{name}.json", target.with_suffix(".json"))

@@ -184,13 +184,13 @@ def test_a_clip_is_retried_when_its_transcript_fails_the_quality_checks(segments
     packed = pack_speech(np.ones(12 * RATE_HZ, dtype=np.float32) * 0.1, (_span(0.0, 10.0),),
                          sample_rate_hz=RATE_HZ)
     (clip,) = packed.clips_s
-    assert transcribe._clip_looks_right(clip, segments, packed) is looks_right
+    assert transcribe.clip_looks_right(clip, segments, packed) is looks_right
 
 
 def test_a_short_clip_is_never_judged_by_its_speaking_rate():
     packed = pack_speech(np.ones(3 * RATE_HZ, dtype=np.float32) * 0.1, (_span(0.0, 1.5),),
                          sample_rate_hz=RATE_HZ)
-    assert transcribe._clip_looks_right(packed.clips_s[0], [_segment(0.0, 0.4, 1)], packed)
+    assert transcribe.clip_looks_right(packed.clips_s[0], [_segment(0.0, 0.4, 1)], packed)
 
 
 def test_stereo_samples_are_refused() -> None:
@@ -299,3 +299,31 @@ def test_transcriber_merges_both_parties(tmp_path: Path, request_clip) -> None:
     assert [u.speaker for u in transcript] == [Speaker.AGENT, Speaker.CUSTOMER]
     assert "sarah" in transcript[0].text.lower() and "cancel" in transcript[1].text.lower()
     assert Transcriber(TranscriptionConfig(device="cpu"), cache_dir=tmp_path).model is transcriber.model
+
+
+@pytest.mark.slow
+def test_clips_decoded_run_by_run_give_the_words_of_one_run(whisper, request_clip,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long call's clips are read and decoded a run at a time; each run's word times are
+    put back on the packed clock, so the words are those of one run over every clip."""
+    model, _config = whisper
+    config = TranscriptionConfig(device="cpu", batch_size=1)  # the same batches either way
+    greeting = _clip("greeting_16k.flac")
+    # Six phrases, each heard with the pause after it: two to a clip, three clips.
+    clips = [(greeting if i % 2 else request_clip, 2.0 + 15.0 * i) for i in range(6)]
+    channel = _place(95.0, *clips)
+    speech = tuple(_span(start_s, start_s + 14.0) for _clip_samples, start_s in clips)
+    packed = pack_speech(channel, speech, sample_rate_hz=RATE_HZ)
+    assert len(packed.clips_s) >= 3
+    last_clip_starts_s = packed.piece_at(packed.clips_s[-1][0]).source.start_s
+
+    def words() -> list[Word]:
+        return _words(transcribe_channel(model, channel, speaker=Speaker.AGENT, speech=speech,
+                                         config=config))
+
+    one_run = words()
+    monkeypatch.setattr(transcribe, "CLIPS_PER_RUN", 1)
+    run_by_run = words()
+    assert any(w.start_s >= last_clip_starts_s for w in run_by_run)  # the last run heard
+    assert [w.word for w in run_by_run] == [w.word for w in one_run]
+    assert [w.start_s for w in run_by_run] == pytest.approx([w.start_s for w in one_run], abs=0.002)
