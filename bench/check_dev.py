@@ -1,6 +1,9 @@
 """Rubric checks measured on the development half alone, by cross-validation.
 
-    .venv/bin/python bench/check_dev.py [--folds 5] [--checks ID ...]
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/check_dev.py [--folds 5] [--checks ID ...]
+        [--verbose] [--floor P] [--vetoes P ...] [--l2 X]
+
+(one BLAS thread: the many small fits run several times faster on shared cores.)
 
 The rubric's ``meaning`` examples are cut into folds; for each fold the heads are trained on
 the other folds (with ``callcoach rubric train``'s own code, thresholds included) and the held-out
@@ -47,8 +50,7 @@ class CachedEncoder:
             return np.zeros((0, sentence_encoder.DIMENSION), dtype=np.float32)
         return np.stack([self._vectors[text] for text in texts])
 
-    def encode_raw(self, texts):  # noqa: ANN001, ANN201
-        return self._encoder.encode(texts)
+
 
 
 _RULE_RESULTS: dict = {}
@@ -93,8 +95,8 @@ def without_fold(rubric: Rubric, assignment: dict, fold: int) -> Rubric:
     return dataclasses.replace(rubric, checks=checks)
 
 
-def cross_validate(rubric: Rubric, folds: int, encoder: CachedEncoder,
-                   only: set[str]) -> dict[str, dict[str, Counter]]:
+def cross_validate(rubric: Rubric, folds: int, encoder: CachedEncoder, only: set[str], *,
+                   verbose: bool) -> dict[str, dict[str, Counter]]:
     assignment = fold_of(rubric, folds)
     counts: dict[str, dict[str, Counter]] = {"rules": {}, "combined": {}}
     for fold in range(folds):
@@ -109,32 +111,12 @@ def cross_validate(rubric: Rubric, folds: int, encoder: CachedEncoder,
                 got = rules_once(transcript, variant, customer_name=None)[check_id].met is True
                 tally = counts[way].setdefault(check_id, Counter())
                 tally["tp" if got and want else "fp" if got else "fn" if want else "tn"] += 1
-                if way == "combined" and got != want and args_verbose:
+                if way == "combined" and got != want and verbose:
                     print(f"  {'FN' if want else 'FP'} {check_id}: {example}")
     return counts
 
 
-args_verbose = False
-
-
-def _mean_max_batch(self, texts):  # noqa: ANN001, ANN202
-    encodings = self._tokenizer.encode_batch(texts)
-    ids = np.array([e.ids for e in encodings], dtype=np.int64)
-    mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-    feeds = {"input_ids": ids, "attention_mask": mask}
-    if "token_type_ids" in self._inputs:
-        feeds["token_type_ids"] = np.zeros_like(ids)
-    hidden = self._session.run(None, feeds)[0]
-    weights = mask[..., None].astype(np.float32)
-    pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-    pooled /= np.linalg.norm(pooled, axis=1, keepdims=True)
-    top = np.where(weights > 0, hidden, -1e4).max(axis=1)
-    top /= np.linalg.norm(top, axis=1, keepdims=True)
-    return np.hstack([pooled, top]) / np.sqrt(2)
-
-
 def main() -> None:
-    global args_verbose
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--checks", nargs="*", default=[])
@@ -144,24 +126,21 @@ def main() -> None:
     parser.add_argument("--vetoes", type=float, nargs="*", default=None,
                         help="try other veto candidates")
     parser.add_argument("--l2", type=float, default=None, help="try another L2 penalty")
-    parser.add_argument("--meanmax", action="store_true", help="try mean and max pooling")
     args = parser.parse_args()
     if args.l2 is not None:
         check_training.L2_PENALTY = args.l2
-    if args.meanmax:
-        sentence_encoder.SentenceEncoder._encode_batch = _mean_max_batch
-        sentence_encoder.DIMENSION = 2 * sentence_encoder.DIMENSION
     if args.floor is not None:
         check_training.SHIPPED_THRESHOLD_FLOOR = args.floor
     if args.vetoes is not None:
         check_training._VETOES = tuple(args.vetoes)
-    args_verbose = args.verbose
     encoder = CachedEncoder()
     sentence_encoder.default_encoder = lambda: encoder  # run_checks looks it up per call
     check_training.run_checks = rules_once
     rubric = rubric_from_path_without_heads(None)
-    counts = cross_validate(rubric, args.folds, encoder, set(args.checks))
+    counts = cross_validate(rubric, args.folds, encoder, set(args.checks),
+                            verbose=args.verbose)
     print(f"\n== development half, {args.folds}-fold cross-validation: P / R / F1")
+    print(f"{'check':30s} " + "  ".join(f"{way:>16s}" for way in counts))
     macro = {way: [] for way in counts}
     for check_id in counts["combined"]:
         cells = []
