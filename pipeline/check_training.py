@@ -22,7 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.call_report import Polarity
 from pipeline.check_heads import CheckHeads, Head, examples_digest, heads_path, save_heads
+from pipeline.check_meanings import CHECK_MEANINGS
 from pipeline.checks import example_transcript, run_checks
 from pipeline.meaning import unit_spans, unit_text
 from pipeline.rubric import CheckRule, Rubric, load_rubric, rubric_from_path_without_heads
@@ -46,6 +48,10 @@ _THRESHOLDS = tuple(np.round(np.arange(0.05, 0.951, 0.05), 2))
 # matcher finds with no phrase to back it needs at least this probability (on the sample
 # calls, lower thresholds turned goodbyes and addresses into threats and empathy).
 SHIPPED_THRESHOLD_FLOOR = 0.7
+# A check the agent should avoid puts words in the coaching ("You told the customer what you
+# couldn't do"), so a false alarm there costs more than a miss: its matcher needs more on its
+# own (on the sample calls, read-backs of what went wrong otherwise became blame).
+AVOID_THRESHOLD_FLOOR = 0.8
 _VETOES = (0.0, 0.02, 0.05, 0.1, 0.2)
 
 
@@ -140,7 +146,9 @@ def _train_one(check_id: str, rubric: Rubric, rules_only: Rubric, items, vectors
     rule_met = np.array([run_checks(example_transcript(example, speaker=speaker), rules_only,
                                     customer_name=None)[check_id].met is True
                          for example, _, _ in own])
-    threshold, veto = _pick(scores, labels, rule_met, floor=SHIPPED_THRESHOLD_FLOOR)
+    floor = (AVOID_THRESHOLD_FLOOR if CHECK_MEANINGS[check_id].polarity is Polarity.AVOID
+             else SHIPPED_THRESHOLD_FLOOR)
+    threshold, veto = _pick(scores, labels, rule_met, floor=floor)
     alone, _ = _pick(scores, labels, np.zeros(len(own), dtype=bool), floor=0.0)
     beta = _fit(own, others, ordinary, vectors, keep=np.ones(len(own), dtype=bool))
     threshold, veto = _honour_examples(rubric.checks[check_id], own, rule_met, beta, vectors,

@@ -56,12 +56,35 @@ def unit_spans(tokens: tuple[Token, ...], pieces: tuple[str, ...], *, unit: str)
     longest, window, stride = _WINDOWS[unit]
     spans = []
     for start, end in _sentences(tokens, pieces) if unit == "sentence" else [(0, len(tokens))]:
-        if end - start <= longest:
-            spans.append((start, end))
-            continue
-        starts = range(start, max(end - window, start) + stride, stride)
-        spans.extend((low, min(low + window, end)) for low in starts if low < end)
+        for low, high in _clause_groups(tokens, start, end, longest=longest):
+            if high - low <= longest:
+                spans.append((low, high))
+                continue
+            starts = range(low, max(high - window, low) + stride, stride)
+            spans.extend((first, min(first + window, high)) for first in starts if first < high)
     return spans
+
+
+def _clause_groups(tokens: tuple[Token, ...], start: int, end: int, *,
+                   longest: int) -> list[Span]:
+    """A stretch too long to read whole, cut at its commas into runs of whole clauses of at
+    most ``longest`` tokens where it has commas: a window cut mid-clause reads as nonsense
+    ("... add a credit to your account for the missed" scored as blame)."""
+    if end - start <= longest:
+        return [(start, end)]
+    clauses, low = [], start
+    for index in range(start + 1, end):
+        if tokens[index].clause != tokens[index - 1].clause:
+            clauses.append((low, index))
+            low = index
+    clauses.append((low, end))
+    groups: list[Span] = []
+    for low, high in clauses:
+        if groups and high - groups[-1][0] <= longest:
+            groups[-1] = (groups[-1][0], high)
+        else:
+            groups.append((low, high))
+    return groups
 
 
 def _sentences(tokens: tuple[Token, ...], pieces: tuple[str, ...]) -> list[Span]:

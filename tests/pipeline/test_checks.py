@@ -83,6 +83,8 @@ def test_calm_down_is_dismissive_only_from_the_agent(speaker, expected):
     ("closing_check", "I can't do anything else.", False),
     ("escalation_offered", "I can't transfer you to a manager.", False),
     ("escalation_offered", "I can transfer you to a manager.", True),
+    ("apology", "You don't need to apologise.", False),
+    ("apology", "I can't apologise enough.", True),
 ])
 def test_negation_cancels_a_match(check_id, text, expected):
     assert check([say(AGENT, text, 0.0)], check_id).met is expected

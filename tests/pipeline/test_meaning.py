@@ -43,6 +43,14 @@ def test_a_long_unpunctuated_stretch_is_read_in_overlapping_windows():
     assert units[0].split()[6] == units[1].split()[0]  # a stride of six words
 
 
+def test_a_long_sentence_is_cut_at_its_commas_before_any_window():
+    text = ("If there's any delay, I'll call you myself before two o'clock, and I'll also add "
+            "a credit to your account for the missed appointment.")
+    assert spans_of(text) == ["If there's any delay, I'll call you myself before two o'clock,",
+                              "and I'll also add a credit to your account for the missed "
+                              "appointment."]
+
+
 HEAD = Head(weights=np.zeros(384, dtype=np.float32), bias=0.0, threshold=0.6, veto=0.2,
             alone_threshold=0.5)
 
