@@ -14,8 +14,10 @@ own memory, rather than a memory map whose touched pages would count as resident
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
+
 import numpy as np
 
 _ITEM = np.dtype(np.float32).itemsize
@@ -88,7 +90,10 @@ class SpooledSamples(CallSamples):
         """Add ``(channels, n)`` samples at the end of every channel."""
         block = np.asarray(block, dtype=np.float32)
         for handle, channel in zip(self._files, block, strict=True):
-            handle.write(np.ascontiguousarray(channel).tobytes())
+            try:
+                handle.write(np.ascontiguousarray(channel).tobytes())
+            except OSError as exc:
+                raise _with_fix(exc) from exc
         self.n_samples += block.shape[1]
 
     def finish(self) -> SpooledSamples:
@@ -106,3 +111,13 @@ class SpooledSamples(CallSamples):
 
     def __del__(self) -> None:
         self.close()
+
+
+def _with_fix(exc: OSError) -> OSError:
+    """A full temporary folder is the likely failure on a long call: say what to do about it.
+    It stays an OSError, so a retry after space is freed works as for any other I/O error."""
+    if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+        return exc
+    return OSError(exc.errno, f"no space left in the temporary folder ({tempfile.gettempdir()}) "
+                   "for the decoded call, which needs about 460 MB per hour of stereo audio; "
+                   "free some space there or set TMPDIR to a folder on a larger disk")

@@ -175,3 +175,18 @@ def test_speech_packed_run_by_run_is_the_packed_buffer() -> None:
         run = speech_packing.render(plan, lambda _piece, a, b: samples[a:b], first=first,
                                     last=last, sample_rate_hz=RATE_HZ)
         assert np.array_equal(run, whole.samples[first:last])
+
+
+def test_a_full_temporary_folder_is_reported_with_the_fix(monkeypatch):
+    import errno
+
+    samples = SpooledSamples(2)
+
+    def full_disk(data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(samples._files[0], "write", full_disk, raising=False)
+    with pytest.raises(OSError, match="TMPDIR") as raised:
+        samples.append(np.zeros((2, 160), dtype=np.float32))
+    assert raised.value.errno == errno.ENOSPC
+    samples.close()
