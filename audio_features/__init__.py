@@ -2,6 +2,6 @@
 
 Modules: ``signal`` (audio validation), ``binarize`` (frames to intervals), ``intervals``
 (interval set arithmetic), ``loudness``, ``pitch``, ``bleed`` (cross-channel leakage),
-``turns`` (turn-taking) and ``raised`` (raised voice). Nothing here reads files, config or
-the environment.
+``turns`` (turn-taking), ``raised`` (raised voice) and ``effort`` (vocal effort from the
+spectrum's tilt). Nothing here reads files, config or the environment.
 """
