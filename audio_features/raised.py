@@ -2,6 +2,11 @@
 
 Never an absolute level: a speaker who is loud all call long has a loud baseline, so only a
 departure from their own habit counts.
+
+The spectrum's tilt (``effort.alpha_ratio_db``) is not a cue here, though it follows vocal
+effort: a calm real call's livelier phrases flatten it more than ordinary acted anger does, so
+every rule that used it to catch that anger also fired on the calm call
+(``bench/raised_headroom.py``; README, "Accuracy").
 """
 
 from __future__ import annotations
