@@ -33,8 +33,8 @@ from pipeline.errors import InvalidAudioError, TranscriptionError
 from pipeline.heard_speech import heard_speech
 from pipeline.models import resolve_model
 from pipeline.speech_packing import (WHISPER_RATE_HZ, PackedSpeech, SpeechPiece, join_packed,
-                                     plan_speech, render)
-from pipeline.types import CallAudio, Interval, Speaker, Utterance
+                                     plan_speech, render, with_spoken_time)
+from pipeline.types import CallAudio, Interval, Speaker, Utterance, interval_array
 from pipeline.whisper_output import (clip_looks_right, is_credible, merge_transcripts, segments_in,
                                      shifted, to_utterances)
 
@@ -128,10 +128,17 @@ def transcribe_parties(model: LoadedWhisper,
 
 def transcribe_read(model: LoadedWhisper,
                     channels: Mapping[Speaker, tuple[Reader, int, tuple[Interval, ...]]], *,
-                    config: TranscriptionConfig) -> tuple[Utterance, ...]:
+                    config: TranscriptionConfig,
+                    spoken: Mapping[Speaker, tuple[Interval, ...]] | None = None
+                    ) -> tuple[Utterance, ...]:
     """``transcribe_parties`` for channels given as (``read(start, stop)``, length in
-    samples, speech): the speech is read from the call clip group by clip group."""
-    plans = {speaker: plan_speech(read, n_samples, speech, sample_rate_hz=WHISPER_RATE_HZ)
+    samples, speech): the speech is read from the call clip group by clip group.
+
+    ``spoken``: each party's own speech, when ``speech`` is that widened for Whisper
+    (``pipeline.heard_speech``): its pauses are where a clip may be topped up
+    (``speech_packing.plan_speech``), and a clip's speaking rate is judged on it alone."""
+    plans = {speaker: plan_speech(read, n_samples, speech, sample_rate_hz=WHISPER_RATE_HZ,
+                                  spoken=None if spoken is None else spoken.get(speaker, ()))
              for speaker, (read, n_samples, speech) in channels.items()}
     joined, starts_s = join_packed(tuple(plans.values()))
     if not joined.pieces:
@@ -140,6 +147,11 @@ def transcribe_read(model: LoadedWhisper,
 
     def owner(piece: SpeechPiece) -> int:
         return bisect.bisect_right(starts_s, piece.packed_start_s) - 1
+
+    if spoken is not None:
+        spans = {speaker: interval_array(tuple(sorted(spoken.get(speaker, ()))))
+                 for speaker in speakers}
+        joined = with_spoken_time(joined, lambda piece: spans[speakers[owner(piece)]])
 
     def read_piece(piece: SpeechPiece, start: int, stop: int) -> np.ndarray:
         return channels[speakers[owner(piece)]][0](start, stop)
@@ -262,7 +274,7 @@ class Transcriber:
         channels = {speaker: (functools.partial(audio.read, speaker), audio.n_samples,
                               self._heard(speech, speaker))
                     for speaker in Speaker}
-        return transcribe_read(self.model, channels, config=self.config)
+        return transcribe_read(self.model, channels, config=self.config, spoken=speech)
 
     def _heard(self, speech: Mapping[Speaker, tuple[Interval, ...]], speaker: Speaker
                ) -> tuple[Interval, ...]:

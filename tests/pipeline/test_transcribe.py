@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from pipeline import transcribe
+from pipeline import speech_packing, transcribe
 from pipeline.config import TranscriptionConfig
 from pipeline.errors import InvalidAudioError, ModelNotFoundError, TranscriptionError
-from pipeline.speech_packing import JOIN_GAP_S, MAX_CLIP_S, join_packed, pack_speech
+from pipeline.speech_packing import (JOIN_GAP_S, MAX_CLIP_S, join_packed, pack_speech,
+                                     plan_speech, with_spoken_time)
 from pipeline.transcribe import (Transcriber, choose_device, load_whisper, merge_transcripts,
                                  transcribe_channel)
 from pipeline.types import CallAudio, Interval, Speaker, Utterance, Word
@@ -94,6 +95,43 @@ def test_many_short_intervals_share_clips_of_at_most_the_limit() -> None:
     assert packed.piece_at(packed.pieces[3].packed_start_s + 0.1) == packed.pieces[3]
     assert packed.piece_at(packed.pieces[3].packed_end_s + 0.01) == packed.pieces[3]  # in the join
     assert packed.piece_at(packed.pieces[4].packed_start_s - 0.01) == packed.pieces[4]
+
+
+def _speech_plan(speech, spoken=None):  # noqa: ANN001, ANN202
+    samples = np.zeros(60 * RATE_HZ, dtype=np.float32)
+    return plan_speech(lambda start, stop: samples[start:stop], samples.size, speech,
+                       sample_rate_hz=RATE_HZ, spoken=spoken)
+
+
+HEARD = (_span(0.0, 20.0), _span(21.0, 40.0), _span(41.0, 58.0))
+
+
+def test_a_clip_is_topped_up_with_speech_cut_at_a_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whisper encodes a whole 30 s window per clip: the 8.6 s the first clip has left take the
+    next interval's speech up to its last pause that fits, so 56 s of speech need two clips,
+    not three."""
+    monkeypatch.setattr(speech_packing, "MAX_CLIP_S", 29.0)
+    spoken = (_span(0.0, 20.0), _span(21.0, 29.0), _span(30.0, 40.0), _span(41.0, 51.0),
+              _span(52.0, 58.0))
+    assert len(_speech_plan(HEARD).clips_s) == 3
+    packed = _speech_plan(HEARD, spoken)
+    assert [piece.source for piece in packed.pieces] == [
+        _span(0.0, 20.0), _span(21.0, 29.5), _span(29.5, 40.0), _span(41.0, 58.0)]
+    assert len(packed.clips_s) == 2
+    assert all(end_s - start_s <= 29.0 + 1e-9 for start_s, end_s in packed.clips_s)
+    assert packed.piece_at(packed.clips_s[1][0]).source == _span(29.5, 40.0)
+    assert packed.pieces[1].group == packed.pieces[2].group  # still one utterance
+
+
+@pytest.mark.parametrize("spoken", [
+    (_span(0.0, 20.0), _span(21.0, 21.3), _span(21.7, 40.0)),  # a head of 0.5 s only
+    (_span(0.0, 20.0), _span(21.0, 32.0), _span(33.0, 40.0)),  # the pause does not fit
+    (_span(0.0, 20.0), _span(21.0, 24.0), _span(25.0, 58.0)),  # a cut, but no window saved
+    (),  # no pause known
+])
+def test_no_cut_without_a_pause_that_fits(monkeypatch: pytest.MonkeyPatch, spoken) -> None:
+    monkeypatch.setattr(speech_packing, "MAX_CLIP_S", 29.0)
+    assert _speech_plan(HEARD, spoken).pieces == _speech_plan(HEARD).pieces
 
 
 def test_joined_channels_keep_their_clips_and_utterances_apart() -> None:
@@ -191,6 +229,57 @@ def test_a_short_clip_is_never_judged_by_its_speaking_rate():
     packed = pack_speech(np.ones(3 * RATE_HZ, dtype=np.float32) * 0.1, (_span(0.0, 1.5),),
                          sample_rate_hz=RATE_HZ)
     assert transcribe.clip_looks_right(packed.clips_s[0], [_segment(0.0, 0.4, 1)], packed)
+
+
+def test_a_hesitant_speakers_clip_is_judged_on_their_speech_not_their_pauses():
+    """15 words in 10 s heard, of which 7 s are speech and 3 s a pause bridged for Whisper:
+    2.1 words a second of speech, a normal transcript. Judged on the heard 10 s it looked
+    short of words (1.5 a second) and was decoded again for nothing."""
+    packed = pack_speech(np.ones(12 * RATE_HZ, dtype=np.float32) * 0.1, (_span(0.0, 10.0),),
+                         sample_rate_hz=RATE_HZ)
+    spoken = with_spoken_time(packed, lambda _piece: np.array([[0.0, 3.5], [6.5, 10.0]]))
+    (clip,) = packed.clips_s
+    assert spoken.pieces[0].speech_s == pytest.approx(7.0)
+    assert transcribe.clip_looks_right(clip, [_segment(0.0, 10.0, 15)], spoken)
+    assert not transcribe.clip_looks_right(clip, [_segment(0.0, 10.0, 15)], packed)
+    assert not transcribe.clip_looks_right(clip, [_segment(0.0, 10.0, 6)], spoken)  # words lost
+
+
+def test_spoken_time_is_the_overlap_with_the_partys_own_speech():
+    packed = pack_speech(np.zeros(30 * RATE_HZ, dtype=np.float32),
+                         (_span(1.0, 5.0), _span(12.0, 13.0), _span(20.0, 22.0)),
+                         sample_rate_hz=RATE_HZ)
+    own = np.array([[0.5, 1.5], [2.0, 2.5], [4.8, 12.2], [25.0, 26.0]])
+    spoken = with_spoken_time(packed, lambda _piece: own)
+    assert [piece.speech_s for piece in spoken.pieces] == pytest.approx([1.2, 0.2, 0.0])
+    assert [piece.speech_s for piece in packed.pieces] == pytest.approx([4.0, 1.0, 2.0])
+
+
+@pytest.mark.parametrize(("spoken", "beams"), [
+    ({Speaker.AGENT: (_span(1.0, 4.5), _span(7.5, 11.0))}, [1]),  # 2.1 words a second spoken
+    (None, [1, 5]),  # the heard 10 s alone: 1.5 words a second, decoded again with beam 5
+])
+def test_only_a_clip_short_of_words_for_its_speech_is_decoded_again(monkeypatch, spoken, beams):
+    calls = []
+
+    def fake_whisper(_model, run, *, clips, beam_size, config):  # noqa: ANN001, ARG001
+        calls.append(beam_size)
+        segments = [_segment(start_s, end_s, 15) for start_s, end_s in clips]
+        for segment in segments:  # 15 words spread over the clip
+            step_s = (segment.end - segment.start) / 15
+            segment.words = [SimpleNamespace(word=" word", probability=0.9,
+                                             start=segment.start + i * step_s,
+                                             end=segment.start + (i + 0.8) * step_s)
+                             for i in range(15)]
+        return segments
+
+    monkeypatch.setattr(transcribe, "_run_whisper", fake_whisper)
+    samples = np.ones(15 * RATE_HZ, dtype=np.float32) * 0.1
+    transcribe.transcribe_read(
+        None, {Speaker.AGENT: (lambda start, stop: samples[start:stop], samples.size,
+                               (_span(1.0, 11.0),))},
+        config=TranscriptionConfig(beam_size=1, retry_beam_size=5), spoken=spoken)
+    assert calls == beams
 
 
 def test_stereo_samples_are_refused() -> None:
