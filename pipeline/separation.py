@@ -110,15 +110,14 @@ def separate_read(read: Reader, n_samples: int, *, config: SeparationConfig,
     whole: the models see the same windows, so the voices are the same."""
     n_frames = int(np.ceil(n_samples / FRAME_SAMPLES))
     starts = _window_starts(n_samples, step_s=config.window_step_s)
-    powerset = _segment(read, starts, config.batch_windows)
+    silent, local, overlap = _segment(read, starts, config.batch_windows)
     start_frames = np.round(starts / FRAME_SAMPLES).astype(int)
-    anybody = diarization.aggregate_windows(1.0 - np.exp(powerset[..., :1]), start_frames,
+    anybody = diarization.aggregate_windows(1.0 - silent[..., None], start_frames,
                                             n_frames=n_frames)[:, 0]
     speech = _speech_mask(read, n_samples, n_frames=n_frames, activity=activity) \
         | (anybody >= config.segmentation_speech_probability)
     embeddings, embedding_starts_s = _embeddings(read, n_samples, speech,
                                                  stride_s=config.embedding_stride_s)
-    local, overlap = diarization.powerset_to_speakers(powerset)
     local_vectors, weights = _local_embeddings(local, start_frames, embeddings, embedding_starts_s,
                                                min_coverage=config.min_embedding_coverage)
     if (weights > 0).sum() < 2 or len(embeddings) < 2:  # one voice or none: all to the first
@@ -196,15 +195,23 @@ def _window_starts(n_samples: int, *, step_s: float) -> np.ndarray:
     return np.append(starts, last) if starts[-1] != last else starts
 
 
-def _segment(read: Reader, starts: np.ndarray, batch: int) -> np.ndarray:
-    """Powerset log-probabilities ``(windows, frames, 7)`` of each 10 s window (a call shorter
-    than a window is padded with silence, as the reader does past the end)."""
+def _segment(read: Reader, starts: np.ndarray, batch: int
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per 10 s window and frame: the probability nobody speaks ``(windows, frames)``, each
+    local speaker's ``(windows, frames, 3)`` and overlap's ``(windows, frames)``. Reduced batch
+    by batch from the model's seven powerset classes (95 MB for a 4-hour call, and as much
+    again while they were converted).
+    A call shorter than a window is padded with silence, as the reader does past the end."""
     session = _session(SEGMENTATION)
-    outputs = []
+    silent, local, overlap = [], [], []
     for first in range(0, len(starts), batch):
         chunk = np.stack([read(s, s + WINDOW_SAMPLES) for s in starts[first:first + batch]])
-        outputs.append(session.run(None, {"input": chunk[:, None, :]})[0])
-    return np.concatenate(outputs)
+        powerset = session.run(None, {"input": chunk[:, None, :]})[0]
+        silent.append(np.exp(powerset[..., 0]))
+        speakers, both = diarization.powerset_to_speakers(powerset)
+        local.append(speakers)
+        overlap.append(both)
+    return np.concatenate(silent), np.concatenate(local), np.concatenate(overlap)
 
 
 def _embeddings(read: Reader, n_samples: int, speech: np.ndarray, *, stride_s: float
