@@ -18,7 +18,7 @@ import functools
 import hashlib
 import importlib.util
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +44,10 @@ MEL_HOP, MEL_WINDOW, MEL_FFT = 160, 400, 512
 # Embeddings computed per stretch of this many mel frames (two minutes): the short-time
 # spectrum of a whole hour is 740 MB, of a stretch 25 MB, and each frame is the same either way.
 MEL_STRETCH_FRAMES = 12000
+# Windows embedded per run. The int8 embedder quantizes each run's input with one scale, so a
+# vector depends a little on the run it is in: runs are always the same 64 windows in call
+# order, however the features were computed, so a call's voices do not depend on the stretches.
+EMBEDDING_BATCH = 64
 
 Reader = Callable[[int, int], np.ndarray]  # read(start, stop): samples [start, stop), zeros past the end
 
@@ -230,14 +234,24 @@ def _embeddings(read: Reader, n_samples: int, speech: np.ndarray, *, stride_s: f
     if len(firsts) == 0 or n_mel_frames < EMBEDDING_FRAMES:
         return np.zeros((0, 256), dtype=np.float32), starts_s[:0]
     session = _session(EMBEDDING)
-    vectors = []
+    vectors, batch = [], []
+    for window in _mel_windows(read, firsts):
+        batch.append(window)
+        if len(batch) == EMBEDDING_BATCH:
+            vectors.append(session.run(None, {"mel_window": np.stack(batch)})[0])
+            batch = []
+    if batch:
+        vectors.append(session.run(None, {"mel_window": np.stack(batch)})[0])
+    return diarization.unit_rows(np.concatenate(vectors)), starts_s
+
+
+def _mel_windows(read: Reader, firsts: np.ndarray) -> Iterator[np.ndarray]:
+    """The ``(80, 40)`` log-mel window starting at each of ``firsts``, computed a stretch of
+    frames at a time."""
     for group in np.split(firsts, np.flatnonzero(np.diff(firsts // MEL_STRETCH_FRAMES)) + 1):
         features = _log_mel(read, group[0], group[-1] + EMBEDDING_FRAMES)
-        windows = np.stack([features[f - group[0]:f - group[0] + EMBEDDING_FRAMES]
-                            for f in group]).astype(np.float32)
-        vectors += [session.run(None, {"mel_window": windows[i:i + 64]})[0]
-                    for i in range(0, len(windows), 64)]
-    return diarization.unit_rows(np.concatenate(vectors)), starts_s
+        for first in group:
+            yield features[first - group[0]:first - group[0] + EMBEDDING_FRAMES].astype(np.float32)
 
 
 def _log_mel(read: Reader, first: int, stop: int) -> np.ndarray:
