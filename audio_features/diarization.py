@@ -50,9 +50,7 @@ def cluster_two(embeddings: np.ndarray, *, weights: np.ndarray | None = None,
     if len(points) < 2:
         raise ValueError(f"need at least two embeddings to find two speakers, got {len(points)}")
     weights = np.ones(len(points)) if weights is None else np.asarray(weights, dtype=np.float64)
-    similarity = points @ points.T
-    first, second = np.unravel_index(np.argmin(similarity), similarity.shape)
-    centroids = points[[first, second]]
+    centroids = points[list(_least_similar_pair(points))]
     labels = np.zeros(len(points), dtype=int)
     for _ in range(iterations):
         new_labels = np.argmax(points @ centroids.T, axis=1)
@@ -63,6 +61,20 @@ def cluster_two(embeddings: np.ndarray, *, weights: np.ndarray | None = None,
             if np.any(labels == k):
                 centroids[k] = unit_rows((weights[labels == k, None] * points[labels == k]).sum(0))
     return labels, centroids
+
+
+def _least_similar_pair(points: np.ndarray, *, block_rows: int = 1024) -> tuple[int, int]:
+    """The first pair (in row order) of least cosine similarity among unit ``points``.
+
+    Row block by row block: the whole similarity matrix of a 4-hour call's 14,000 embeddings
+    would be 1.6 GB, and grows with the square of the call's length."""
+    best, pair = np.inf, (0, 0)
+    for first in range(0, len(points), block_rows):
+        similarity = points[first:first + block_rows] @ points.T
+        row, column = np.unravel_index(np.argmin(similarity), similarity.shape)
+        if similarity[row, column] < best:
+            best, pair = similarity[row, column], (first + int(row), int(column))
+    return pair
 
 
 def assign_local_speakers(similarity: np.ndarray, active: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ from the kernel (``wait4``). The clip figures come from the API's own clip path
     .venv/bin/python bench/long_calls.py                  # 10 min, 1 h, 4 h; acoustics only
     .venv/bin/python bench/long_calls.py --transcript     # with Whisper tiny.en as well
     .venv/bin/python bench/long_calls.py --lengths 600    # just the 10-minute call
+    .venv/bin/python bench/long_calls.py --mono           # mono calls (separation first)
 """
 
 from __future__ import annotations
@@ -40,14 +41,18 @@ TARGET_CLIP_MS, TARGET_CLIP_MB = 200.0, 50.0  # one clip from a 1-hour call
 MEBIBYTE = 1 << 20
 
 
-def long_call(seconds: int, folder: Path) -> Path:
-    """The sample calls joined end to end to ``seconds``, written block by block."""
-    target = folder / f"call_{seconds}s.flac"
+def long_call(seconds: int, folder: Path, *, mono: bool = False) -> Path:
+    """The sample calls joined end to end to ``seconds``, written block by block (``mono``:
+    both parties mixed into one channel, as a recorder without separate tracks makes them)."""
+    target = folder / f"call_{seconds}s{'_mono' if mono else ''}.flac"
     if target.exists():
         return target
     pieces = [decode_call(path, config=DecodeConfig()).samples.whole()
               for path in sorted((ROOT / "sample_calls").glob("*.opus"))]
-    with sf.SoundFile(target, "w", samplerate=RATE_HZ, channels=2, subtype="PCM_16") as out:
+    if mono:
+        pieces = [np.clip(piece.sum(axis=0, keepdims=True), -1.0, 1.0) for piece in pieces]
+    with sf.SoundFile(target, "w", samplerate=RATE_HZ, channels=1 if mono else 2,
+                      subtype="PCM_16") as out:
         written = 0
         while written < seconds * RATE_HZ:
             for piece in pieces:
@@ -94,14 +99,16 @@ def main() -> None:
     parser.add_argument("--lengths", type=int, nargs="+", default=[600, 3600, 14400],
                         help="call lengths in seconds (default 10 min, 1 h, 4 h)")
     parser.add_argument("--transcript", action="store_true", help="run Whisper tiny.en too")
+    parser.add_argument("--mono", action="store_true",
+                        help="one mixed channel: the parties are separated first")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="callcoach-long-") as folder:
-        print(f"{'call':>8s} {'analysis':>12s} {'peak MiB':>9s} {'wall s':>8s}")
+        print(f"{'call':>8s} {'analysis':>15s} {'peak MiB':>9s} {'wall s':>8s}")
         for seconds in args.lengths:
-            path = long_call(seconds, Path(folder))
+            path = long_call(seconds, Path(folder), mono=args.mono)
             peak_mb, wall_s = peak_of_analysis(path, transcript=args.transcript)
-            kind = "full" if args.transcript else "acoustics"
-            print(f"{seconds / 60:>6.0f} m {kind:>12s} {peak_mb:>9.0f} {wall_s:>8.1f}")
+            kind = ("mono " if args.mono else "") + ("full" if args.transcript else "acoustics")
+            print(f"{seconds / 60:>6.0f} m {kind:>15s} {peak_mb:>9.0f} {wall_s:>8.1f}")
         hour = long_call(3600, Path(folder))
         median_ms, peak_mb = clip_cost(hour)
         print(f"clip from a 1-hour call: median {median_ms:.0f} ms (target < {TARGET_CLIP_MS:.0f}),"

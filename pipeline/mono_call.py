@@ -10,6 +10,7 @@ where the two talk over each other.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ import numpy as np
 from audio_features import binarize, intervals
 from pipeline.config import Config
 from pipeline.party_naming import agent_voice_from_words
-from pipeline.separation import FRAME_S, separate_voices, voice_intervals
+from pipeline.separation import FRAME_S, separate_read, voice_intervals
 from pipeline.types import (CallAudio, Interval, Separation, Speaker, SpeechActivity, Utterance,
                             interval_tuple)
 
@@ -29,8 +30,8 @@ UTTERANCE_MAX_PAUSE_S = 1.0
 def separate_parties(audio: CallAudio, config: Config
                      ) -> tuple[dict[Speaker, SpeechActivity], Separation]:
     """Each party's speech on a mono call, and how it was separated."""
-    masks = separate_voices(audio.channel(Speaker.AGENT), config=config.separation,
-                            activity=config.activity)
+    masks = separate_read(functools.partial(audio.read, Speaker.AGENT), audio.n_samples,
+                          config=config.separation, activity=config.activity)
     first, second = (interval_tuple(spans) for spans in voice_intervals(masks))
     choice = config.separation.agent_speaker
     agent, customer = (second, first) if choice == "second" else (first, second)

@@ -18,6 +18,7 @@ import functools
 import hashlib
 import importlib.util
 import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,10 +26,11 @@ import librosa
 import numpy as np
 
 from audio_features import binarize, diarization
+from pipeline.call_samples import ArraySamples
 from pipeline.config import ActivityConfig, SeparationConfig
 from pipeline.errors import ModelNotFoundError
 from pipeline.transcribe import cpu_thread_count
-from pipeline.vad import VAD_WINDOW_SAMPLES, speech_probabilities
+from pipeline.vad import VAD_WINDOW_SAMPLES, streamed_speech_probabilities
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,16 @@ FRAME_SAMPLES = 270  # its SincNet front end: one output frame per 270 samples
 FRAME_S = FRAME_SAMPLES / RATE_HZ
 MEL_HOP_S = 0.01  # the embedder's features: 25 ms windows every 10 ms, 80 frames per vector
 EMBEDDING_FRAMES = 80
+MEL_HOP, MEL_WINDOW, MEL_FFT = 160, 400, 512
+# Embeddings computed per stretch of this many mel frames (two minutes): the short-time
+# spectrum of a whole hour is 740 MB, of a stretch 25 MB, and each frame is the same either way.
+MEL_STRETCH_FRAMES = 12000
+# Windows embedded per run. The int8 embedder quantizes each run's input with one scale, so a
+# vector depends a little on the run it is in: runs are always the same 64 windows in call
+# order, however the features were computed, so a call's voices do not depend on the stretches.
+EMBEDDING_BATCH = 64
+
+Reader = Callable[[int, int], np.ndarray]  # read(start, stop): samples [start, stop), zeros past the end
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +96,10 @@ def _session(model: BundledModel):  # noqa: ANN202 - an onnxruntime.InferenceSes
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = cpu_thread_count()
     options.inter_op_num_threads = 1
+    # Without the arena, the activations of a batch of windows (the segmentation model's first
+    # layer alone is 80 x 160,000 values a window) go back to the system after each run
+    # instead of staying held, 370 MB of them, while Whisper transcribes the call.
+    options.enable_cpu_mem_arena = False
     return onnxruntime.InferenceSession(str(model_path(model)), options,
                                         providers=["CPUExecutionProvider"])
 
@@ -91,16 +107,25 @@ def _session(model: BundledModel):  # noqa: ANN202 - an onnxruntime.InferenceSes
 def separate_voices(mix: np.ndarray, *, config: SeparationConfig,
                     activity: ActivityConfig) -> VoiceMasks:
     """Split a 16 kHz mono call (1-D float32) into two voices, frame by frame."""
-    n_frames = int(np.ceil(len(mix) / FRAME_SAMPLES))
-    starts = _window_starts(len(mix), step_s=config.window_step_s)
-    powerset = _segment(mix, starts, config.batch_windows)
+    samples = ArraySamples(mix)
+    return separate_read(functools.partial(samples.read, 0), samples.n_samples, config=config,
+                         activity=activity)
+
+
+def separate_read(read: Reader, n_samples: int, *, config: SeparationConfig,
+                  activity: ActivityConfig) -> VoiceMasks:
+    """``separate_voices`` of a call read a stretch at a time, so a long call is never held
+    whole: the models see the same windows, so the voices are the same."""
+    n_frames = int(np.ceil(n_samples / FRAME_SAMPLES))
+    starts = _window_starts(n_samples, step_s=config.window_step_s)
+    silent, local, overlap = _segment(read, starts, config.batch_windows)
     start_frames = np.round(starts / FRAME_SAMPLES).astype(int)
-    anybody = diarization.aggregate_windows(1.0 - np.exp(powerset[..., :1]), start_frames,
+    anybody = diarization.aggregate_windows(1.0 - silent[..., None], start_frames,
                                             n_frames=n_frames)[:, 0]
-    speech = _speech_mask(mix, n_frames=n_frames, activity=activity) \
+    speech = _speech_mask(read, n_samples, n_frames=n_frames, activity=activity) \
         | (anybody >= config.segmentation_speech_probability)
-    embeddings, embedding_starts_s = _embeddings(mix, speech, stride_s=config.embedding_stride_s)
-    local, overlap = diarization.powerset_to_speakers(powerset)
+    embeddings, embedding_starts_s = _embeddings(read, n_samples, speech,
+                                                 stride_s=config.embedding_stride_s)
     local_vectors, weights = _local_embeddings(local, start_frames, embeddings, embedding_starts_s,
                                                min_coverage=config.min_embedding_coverage)
     if (weights > 0).sum() < 2 or len(embeddings) < 2:  # one voice or none: all to the first
@@ -156,10 +181,12 @@ def _embedding_labels(embeddings: np.ndarray, starts_s: np.ndarray, *, n_frames:
     return _fallback_labels(embeddings, starts_s, centroids, n_frames=n_frames)
 
 
-def _speech_mask(mix: np.ndarray, *, n_frames: int, activity: ActivityConfig) -> np.ndarray:
+def _speech_mask(read: Reader, n_samples: int, *, n_frames: int, activity: ActivityConfig
+                 ) -> np.ndarray:
     """Where anybody speaks, on the segmentation frame grid (Silero, binarised as on stereo)."""
     hop_s = VAD_WINDOW_SAMPLES / RATE_HZ
-    mask = binarize.hysteresis(speech_probabilities(mix), onset=activity.onset_probability,
+    probabilities = streamed_speech_probabilities(read, n_samples)
+    mask = binarize.hysteresis(probabilities, onset=activity.onset_probability,
                                offset=activity.offset_probability)
     runs = binarize.fill_short_gaps(binarize.mask_to_runs(mask),
                                     max_gap_frames=round(activity.min_gap_s / hop_s))
@@ -176,35 +203,65 @@ def _window_starts(n_samples: int, *, step_s: float) -> np.ndarray:
     return np.append(starts, last) if starts[-1] != last else starts
 
 
-def _segment(mix: np.ndarray, starts: np.ndarray, batch: int) -> np.ndarray:
-    """Powerset log-probabilities ``(windows, frames, 7)`` of each 10 s window."""
-    padded = np.pad(np.asarray(mix, dtype=np.float32), (0, max(0, WINDOW_SAMPLES - len(mix))))
+def _segment(read: Reader, starts: np.ndarray, batch: int
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per 10 s window and frame: the probability nobody speaks ``(windows, frames)``, each
+    local speaker's ``(windows, frames, 3)`` and overlap's ``(windows, frames)``. Reduced batch
+    by batch from the model's seven powerset classes (95 MB for a 4-hour call, and as much
+    again while they were converted).
+    A call shorter than a window is padded with silence, as the reader does past the end."""
     session = _session(SEGMENTATION)
-    outputs = []
+    silent, local, overlap = [], [], []
     for first in range(0, len(starts), batch):
-        chunk = np.stack([padded[s:s + WINDOW_SAMPLES] for s in starts[first:first + batch]])
-        outputs.append(session.run(None, {"input": chunk[:, None, :]})[0])
-    return np.concatenate(outputs)
+        chunk = np.stack([read(s, s + WINDOW_SAMPLES) for s in starts[first:first + batch]])
+        powerset = session.run(None, {"input": chunk[:, None, :]})[0]
+        silent.append(np.exp(powerset[..., 0]))
+        speakers, both = diarization.powerset_to_speakers(powerset)
+        local.append(speakers)
+        overlap.append(both)
+    return np.concatenate(silent), np.concatenate(local), np.concatenate(overlap)
 
 
-def _embeddings(mix: np.ndarray, speech: np.ndarray, *, stride_s: float
+def _embeddings(read: Reader, n_samples: int, speech: np.ndarray, *, stride_s: float
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Unit d-vectors ``(n, 256)`` of 0.8 s stretches that are mostly speech, and their starts."""
-    features = np.log10(librosa.feature.melspectrogram(
-        y=np.asarray(mix, dtype=np.float32), sr=RATE_HZ, n_fft=512, win_length=400,
-        hop_length=160, n_mels=40, window="hamming", center=False, power=2.0) + 1e-10).T
+    n_mel_frames = 1 + (n_samples - MEL_FFT) // MEL_HOP if n_samples >= MEL_FFT else 0
     stride = max(1, round(stride_s / MEL_HOP_S))
-    firsts = np.arange(0, max(len(features) - EMBEDDING_FRAMES, 0) + 1, stride)
+    firsts = np.arange(0, max(n_mel_frames - EMBEDDING_FRAMES, 0) + 1, stride)
     starts_s = firsts * MEL_HOP_S
     speech_share = np.array([_share(speech, s, s + EMBEDDING_FRAMES * MEL_HOP_S) for s in starts_s])
     firsts, starts_s = firsts[speech_share >= 0.5], starts_s[speech_share >= 0.5]
-    if len(firsts) == 0:
-        return np.zeros((0, 256), dtype=np.float32), starts_s
-    windows = np.stack([features[f:f + EMBEDDING_FRAMES] for f in firsts]).astype(np.float32)
+    if len(firsts) == 0 or n_mel_frames < EMBEDDING_FRAMES:
+        return np.zeros((0, 256), dtype=np.float32), starts_s[:0]
     session = _session(EMBEDDING)
-    vectors = np.concatenate([session.run(None, {"mel_window": windows[i:i + 64]})[0]
-                              for i in range(0, len(windows), 64)])
-    return diarization.unit_rows(vectors), starts_s
+    vectors, batch = [], []
+    for window in _mel_windows(read, firsts):
+        batch.append(window)
+        if len(batch) == EMBEDDING_BATCH:
+            vectors.append(session.run(None, {"mel_window": np.stack(batch)})[0])
+            batch = []
+    if batch:
+        vectors.append(session.run(None, {"mel_window": np.stack(batch)})[0])
+    return diarization.unit_rows(np.concatenate(vectors)), starts_s
+
+
+def _mel_windows(read: Reader, firsts: np.ndarray) -> Iterator[np.ndarray]:
+    """The ``(80, 40)`` log-mel window starting at each of ``firsts``, computed a stretch of
+    frames at a time."""
+    for group in np.split(firsts, np.flatnonzero(np.diff(firsts // MEL_STRETCH_FRAMES)) + 1):
+        features = _log_mel(read, group[0], group[-1] + EMBEDDING_FRAMES)
+        for first in group:
+            yield features[first - group[0]:first - group[0] + EMBEDDING_FRAMES].astype(np.float32)
+
+
+def _log_mel(read: Reader, first: int, stop: int) -> np.ndarray:
+    """The embedder's 40-band log-mel frames ``[first, stop)`` of the call, ``(frames, 40)``.
+    Frames are not centred, so frame ``i`` is samples ``[160 i, 160 i + 512)`` wherever the
+    stretch starts."""
+    samples = read(first * MEL_HOP, (stop - 1) * MEL_HOP + MEL_FFT)
+    return np.log10(librosa.feature.melspectrogram(
+        y=samples, sr=RATE_HZ, n_fft=MEL_FFT, win_length=MEL_WINDOW, hop_length=MEL_HOP,
+        n_mels=40, window="hamming", center=False, power=2.0) + 1e-10).T
 
 
 def _share(mask: np.ndarray, start_s: float, end_s: float) -> float:

@@ -8,6 +8,7 @@ from audio_features.diarization_scoring import score_diarization
 from pipeline.activity import detect_speech
 from pipeline.analyze import analyze_acoustics, analyze_call, get_transcriber
 from pipeline.config import Config
+from pipeline import separation
 from pipeline.decode import ANALYSIS_RATE_HZ, decode_call
 from pipeline.types import CallMetadata, Speaker
 from tests.ground_truth import SAMPLE_DIR, matched_pairs, load_truths
@@ -47,6 +48,31 @@ def test_separated_parties_match_the_stereo_channels(stereo, mono_path):
     # activity here; the bound leaves room for kernels, not for swapped turns.
     assert score.error_rate < 0.08 and score.confusion_rate < 0.05
     assert separated.separation.method == "mono-diarized"
+
+
+def test_separation_reads_the_call_a_stretch_at_a_time(mono_path, monkeypatch):
+    """A long call is never held whole: the separation reads stretches, and reading them
+    shorter still (7 s of mel frames) gives exactly the same voices."""
+    config = Config()
+    audio = decode_call(mono_path, config=config.decode)
+    whole = separation.separate_voices(audio.channel(Speaker.AGENT), config=config.separation,
+                                       activity=config.activity)
+    reads = []
+
+    def read(start: int, stop: int) -> np.ndarray:
+        reads.append(stop - start)
+        return audio.read(Speaker.AGENT, start, stop)
+
+    monkeypatch.setattr(separation, "MEL_STRETCH_FRAMES", 700)
+    stretched = separation.separate_read(read, audio.n_samples, config=config.separation,
+                                         activity=config.activity)
+    assert np.array_equal(stretched.talking, whole.talking)
+    assert np.array_equal(stretched.overlap, whole.overlap)
+    assert stretched.confidence == whole.confidence
+    # Silero reads runs of 10,000 windows (5.4 minutes; this call is one run); every other
+    # read is one 10 s segmentation window or one stretch of mel frames.
+    assert len([n for n in reads if n > separation.WINDOW_SAMPLES]) == 1
+    assert len([n for n in reads if n == separation.WINDOW_SAMPLES]) > 1
 
 
 def test_agent_speaker_setting_names_the_second_voice(mono_path):

@@ -1,3 +1,5 @@
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -19,6 +21,23 @@ def test_two_means_separates_two_voices_whatever_the_order():
     truth = (order >= 12).astype(int)
     assert np.array_equal(labels, truth) or np.array_equal(labels, 1 - truth)
     assert np.allclose(np.linalg.norm(centroids, axis=1), 1.0)
+
+
+def test_least_similar_pair_is_found_block_by_block():
+    points = diarization.unit_rows(np.random.default_rng(3).standard_normal((50, 8)))
+    whole = points @ points.T
+    expected = np.unravel_index(np.argmin(whole), whole.shape)
+    assert diarization._least_similar_pair(points, block_rows=7) == tuple(map(int, expected))
+
+
+def test_two_means_memory_does_not_grow_with_the_square_of_the_call():
+    # 6,000 embeddings (about 1.5 hours of speech): their whole similarity matrix is 288 MB.
+    points = np.random.default_rng(4).standard_normal((6000, 16))
+    tracemalloc.start()
+    diarization.cluster_two(points)
+    peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    assert peak_mb < 100
 
 
 def test_two_means_needs_two_embeddings():
