@@ -1,7 +1,7 @@
 """Rubric checks measured on the development half alone, by cross-validation.
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/check_dev.py [--folds 5] [--checks ID ...]
-        [--verbose] [--floor P] [--vetoes P ...] [--l2 X]
+        [--verbose] [--floor P] [--vetoes P ...] [--l2 X] [--lexical-scales X ...]
 
 (one BLAS thread: the many small fits run several times faster on shared cores.)
 
@@ -126,7 +126,12 @@ def main() -> None:
     parser.add_argument("--vetoes", type=float, nargs="*", default=None,
                         help="try other veto candidates")
     parser.add_argument("--l2", type=float, default=None, help="try another L2 penalty")
+    parser.add_argument("--lexical-scales", type=float, nargs="*", default=None,
+                        help="try other candidate weights of the n-grams beside the embedding "
+                             "(0 alone: the embedding only)")
     args = parser.parse_args()
+    if args.lexical_scales is not None:
+        check_training.LEXICAL_SCALES = tuple(args.lexical_scales)
     if args.l2 is not None:
         check_training.L2_PENALTY = args.l2
     if args.floor is not None:

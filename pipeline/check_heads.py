@@ -1,9 +1,10 @@
 """The meaning matcher's trained part: one small logistic-regression head per rubric check.
 
-Each head reads a sentence embedding (``pipeline.sentence_encoder``) and gives the probability
-that the sentence shows the check's behaviour. Heads are trained from the rubric's own
+Each head reads a sentence's embedding (``pipeline.sentence_encoder``) and its word and
+character n-grams (``pipeline.lexical_features``), and gives the probability that the sentence
+shows the check's behaviour. Heads are trained from the rubric's own
 ``meaning`` examples by ``callcoach rubric train`` and stored beside the rubric file
-(``rubric.toml`` -> ``rubric.heads.npz``, about 30 kB). The file records a digest of the
+(``rubric.toml`` -> ``rubric.heads.npz``). The file records a digest of the
 examples it was trained on; a rubric whose examples changed since refuses to load until the
 heads are trained again, so an edit can never be silently ignored.
 
@@ -29,20 +30,25 @@ from pipeline.errors import ConfigError
 if TYPE_CHECKING:
     from pipeline.rubric import Rubric
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: heads read n-grams beside the embedding
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Head:
-    weights: np.ndarray  # (384,) float32, read-only
+    weights: np.ndarray  # (384 + lexical columns,) float32, read-only
     bias: float
     threshold: float  # probability at which the matcher alone finds the behaviour
     veto: float  # probability under which a phrase rule's match is discarded
     alone_threshold: float  # the best threshold with no phrase rules at all (benchmarks)
 
-    def probability(self, vectors: np.ndarray) -> np.ndarray:
-        """``(n,)`` probabilities for ``(n, 384)`` unit vectors."""
-        return 1.0 / (1.0 + np.exp(-(vectors @ self.weights + self.bias)))
+    def probability(self, features) -> np.ndarray:  # noqa: ANN001
+        """``(n,)`` probabilities for ``(n, columns)`` unit features (dense or sparse), as
+        ``pipeline.meaning.unit_features`` builds them."""
+        if features.shape[1] != len(self.weights):
+            raise ConfigError(f"the matcher's heads read {len(self.weights)} features but "
+                              f"were given {features.shape[1]}; run: callcoach rubric train")
+        logits = np.asarray(features @ self.weights).ravel() + self.bias
+        return 1.0 / (1.0 + np.exp(-logits))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,6 +67,8 @@ def heads_path(rubric_path: Path | None) -> Path:
 def examples_digest(rubric: Rubric) -> str:
     """sha256 of everything training reads: examples, units, speakers and the phrase rules
     (thresholds are picked with the rules of the day, so a phrase edit needs new heads)."""
+    from pipeline.check_training import LEXICAL_SCALES
+    from pipeline.lexical_features import DIMENSION
     from pipeline.sentence_encoder import MODEL_SHA256
 
     content = {cid: [rule.speaker.value, rule.meaning.unit, rule.meaning.positive,
@@ -68,7 +76,8 @@ def examples_digest(rubric: Rubric) -> str:
                      rule.requires, [phrase.text for phrase in rule.phrases],
                      [pattern.pattern for pattern in rule.patterns]]
                for cid, rule in rubric.checks.items() if rule.meaning is not None}
-    text = json.dumps([FORMAT_VERSION, MODEL_SHA256, content, rubric.ordinary], sort_keys=True)
+    features = [MODEL_SHA256, DIMENSION, LEXICAL_SCALES]  # what the weights are weights of
+    text = json.dumps([FORMAT_VERSION, features, content, rubric.ordinary], sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

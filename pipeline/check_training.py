@@ -6,11 +6,15 @@ the examples of the other checks (an apology is not a closing question) and the 
 ``ordinary`` call talk.
 Checks whose behaviours may share a sentence ("I'm sorry to hear that" is an apology and
 empathy) never serve as each other's negatives. The head is an L2-regularised logistic
-regression on the sentence embeddings, fitted by Newton's method.
+regression on each unit's features (sentence embedding and hashed n-grams, see
+``pipeline.meaning.unit_features``), fitted by L-BFGS.
 
 ``threshold`` and ``veto`` are picked by five-fold cross-validation on the same examples:
 each example is scored by a head that never saw it, the phrase rules are run on it too, and
 the pair that gives the best F1 for the combined decision wins (ties: the higher threshold).
+The same cross-validation picks, per check, how much the n-grams weigh beside the embedding
+(``LEXICAL_SCALES``; ties: the smaller): words tell blame from ownership better than the
+embedding does, while a solution offered comes in too many wordings for them to help.
 """
 
 from __future__ import annotations
@@ -21,12 +25,15 @@ import logging
 from pathlib import Path
 
 import numpy as np
+import scipy.optimize
+import scipy.sparse
 
 from pipeline.call_report import Polarity
 from pipeline.check_heads import CheckHeads, Head, examples_digest, heads_path, save_heads
 from pipeline.check_meanings import CHECK_MEANINGS
 from pipeline.checks import example_transcript, run_checks
-from pipeline.meaning import unit_spans, unit_text
+from pipeline.meaning import unit_features, unit_spans, unit_text
+from pipeline.sentence_encoder import DIMENSION
 from pipeline.rubric import CheckRule, Rubric, load_rubric, rubric_from_path_without_heads
 from pipeline.text_normalize import tokenize
 
@@ -34,6 +41,9 @@ logger = logging.getLogger(__name__)
 
 OTHER_CHECK_WEIGHT = 0.3  # another check's example is a weaker negative than a hard negative
 L2_PENALTY = 0.1
+# Candidate weights of a unit's n-gram columns beside its embedding (both of unit length);
+# scaling the columns by s is an L2 penalty of L2_PENALTY / s**2 on their weights.
+LEXICAL_SCALES = (0.0, 0.5, 1.0)
 FOLDS = 5
 _SEED = 20261202
 # Behaviours that can share one sentence, so one's examples are no negatives for the other.
@@ -67,20 +77,25 @@ def example_units(example: str, rule: CheckRule, unit: str) -> list[str]:
     return texts
 
 
-def fit_logistic(vectors: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Weights and bias (last) of an L2-penalised logistic regression; the bias is unpenalised."""
-    design = np.hstack([vectors, np.ones((len(vectors), 1))])
-    penalty = L2_PENALTY * np.r_[np.ones(vectors.shape[1]), 0.0]
-    beta = np.zeros(design.shape[1])
-    for _ in range(25):
-        p = 1.0 / (1.0 + np.exp(-design @ beta))
-        gradient = design.T @ (weights * (p - labels)) + penalty * beta
-        hessian = (design * (weights * p * (1 - p))[:, None]).T @ design + np.diag(penalty)
-        step = np.linalg.solve(hessian, gradient)
-        beta -= step
-        if np.abs(step).max() < 1e-6:
-            break
-    return beta
+def fit_logistic(features, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    """Weights and bias (last) of an L2-penalised logistic regression on ``(n, d)`` features
+    (dense or sparse); the bias is unpenalised. L-BFGS: tens of thousands of hashed n-gram
+    columns are too many for Newton's method."""
+    design = scipy.sparse.hstack([scipy.sparse.csr_matrix(features),
+                                  np.ones((features.shape[0], 1))], format="csr")
+    penalty = L2_PENALTY * np.r_[np.ones(features.shape[1]), 0.0]
+
+    def loss_and_gradient(beta: np.ndarray) -> tuple[float, np.ndarray]:
+        logits = design @ beta
+        loss = weights @ (np.logaddexp(0.0, logits) - labels * logits)
+        residual = weights * (1.0 / (1.0 + np.exp(-logits)) - labels)
+        return (loss + 0.5 * penalty @ beta**2,
+                np.asarray(design.T @ residual).ravel() + penalty * beta)
+
+    result = scipy.optimize.minimize(loss_and_gradient, np.zeros(design.shape[1]), jac=True,
+                                     method="L-BFGS-B",
+                                     options={"maxiter": 3000, "gtol": 1e-6, "ftol": 1e-12})
+    return result.x
 
 
 def train_heads(rubric: Rubric, encode) -> CheckHeads:  # noqa: ANN001
@@ -91,7 +106,7 @@ def train_heads(rubric: Rubric, encode) -> CheckHeads:  # noqa: ANN001
                     for text in units} | {
         text for example in rubric.ordinary
         for text in example_units(example, rubric.checks["apology"], "sentence")})
-    vectors = dict(zip(texts, encode(texts)))
+    vectors = _Features(texts, unit_features(texts, encode))
     heads = {}
     for check_id, rule in rubric.checks.items():
         if rule.head_id == check_id:
@@ -136,23 +151,29 @@ def _train_one(check_id: str, rubric: Rubric, rules_only: Rubric, items, vectors
               for _, _, units in entries for text in units]
     ordinary = [text for example in rubric.ordinary
                 for text in example_units(example, rubric.checks[check_id], "sentence")]
-    folds = np.random.default_rng(_SEED).permutation(len(own)) % FOLDS
-    scores = np.zeros(len(own))
-    for fold in range(FOLDS):
-        beta = _fit(own, others, ordinary, vectors, keep=folds != fold)
-        for index in np.flatnonzero(folds == fold):
-            scores[index] = _max_probability(beta, own[index][2], vectors)
     labels = np.array([label for _, label, _ in own])
     rule_met = np.array([run_checks(example_transcript(example, speaker=speaker), rules_only,
                                     customer_name=None)[check_id].met is True
                          for example, _, _ in own])
     floor = (AVOID_THRESHOLD_FLOOR if CHECK_MEANINGS[check_id].polarity is Polarity.AVOID
              else SHIPPED_THRESHOLD_FLOOR)
-    threshold, veto = _pick(scores, labels, rule_met, floor=floor)
-    alone, _ = _pick(scores, labels, np.zeros(len(own), dtype=bool), floor=0.0)
-    beta = _fit(own, others, ordinary, vectors, keep=np.ones(len(own), dtype=bool))
+    folds = np.random.default_rng(_SEED).permutation(len(own)) % FOLDS
+    best = None
+    for scale in LEXICAL_SCALES:
+        scores = np.zeros(len(own))
+        for fold in range(FOLDS):
+            beta = _fit(own, others, ordinary, vectors, keep=folds != fold, scale=scale)
+            for index in np.flatnonzero(folds == fold):
+                scores[index] = _max_probability(beta, own[index][2], vectors)
+        f1, threshold, veto = _pick(scores, labels, rule_met, floor=floor)
+        if best is None or f1 > best[0] + 1e-9:
+            best = (f1, scale, scores, threshold, veto)
+    _, scale, scores, threshold, veto = best
+    _, alone, _ = _pick(scores, labels, np.zeros(len(own), dtype=bool), floor=0.0)
+    beta = _fit(own, others, ordinary, vectors, keep=np.ones(len(own), dtype=bool), scale=scale)
     threshold, veto = _honour_examples(rubric.checks[check_id], own, rule_met, beta, vectors,
                                        threshold=threshold, veto=veto)
+    logger.info("%s: n-gram scale %.1f, cross-validated F1 %.3f", check_id, scale, best[0])
     return Head(weights=beta[:-1].astype(np.float32), bias=float(beta[-1]),
                 threshold=threshold, veto=veto, alone_threshold=alone)
 
@@ -171,31 +192,52 @@ def _honour_examples(rule: CheckRule, own, rule_met: np.ndarray, beta: np.ndarra
     return threshold, veto
 
 
-def _fit(own, others, ordinary, vectors, *, keep: np.ndarray) -> np.ndarray:  # noqa: ANN001
-    rows, labels, weights = [], [], []
+class _Features:
+    """Every training text's feature row (``unit_features``), looked up by text."""
+
+    def __init__(self, texts: list[str], matrix: scipy.sparse.csr_matrix) -> None:
+        self.matrix, self._row = matrix, {text: index for index, text in enumerate(texts)}
+
+    def rows(self, texts: list[str], *, scale: float = 1.0) -> scipy.sparse.csr_matrix:
+        """The texts' rows, with the n-gram columns scaled by ``scale``."""
+        rows = self.matrix[[self._row[text] for text in texts]]
+        if scale == 1.0:
+            return rows
+        column_scale = np.r_[np.ones(DIMENSION), np.full(rows.shape[1] - DIMENSION, scale)]
+        return (rows @ scipy.sparse.diags(column_scale.astype(np.float32))).tocsr()
+
+
+def _fit(own, others, ordinary, vectors: _Features, *, keep: np.ndarray,  # noqa: ANN001
+         scale: float) -> np.ndarray:
+    """Weights (for unscaled features) and bias of one head, n-gram columns scaled by
+    ``scale`` while fitting."""
+    texts, labels, weights = [], [], []
     for (_, label, units), kept in zip(own, keep):
         if kept:
-            rows += [vectors[text] for text in units]
+            texts += units
             labels += [float(label)] * len(units)
             weights += [1.0] * len(units)
-    rows += [vectors[text] for text in others + ordinary]
+    texts += others + ordinary
     labels += [0.0] * (len(others) + len(ordinary))
     weights += [OTHER_CHECK_WEIGHT] * len(others) + [1.0] * len(ordinary)
     labels_array, weights_array = np.array(labels), np.array(weights)
     positive = labels_array == 1.0  # balance the classes: positives weigh as much as the rest
     weights_array[positive] *= weights_array[~positive].sum() / max(weights_array[positive].sum(), 1e-9)
-    return fit_logistic(np.array(rows), labels_array, weights_array)
+    beta = fit_logistic(vectors.rows(texts, scale=scale), labels_array, weights_array)
+    beta[DIMENSION:-1] *= scale  # the same logits from unscaled n-gram columns
+    return beta
 
 
-def _max_probability(beta: np.ndarray, units: list[str], vectors) -> float:  # noqa: ANN001
+def _max_probability(beta: np.ndarray, units: list[str], vectors: _Features) -> float:
     if not units:
         return 0.0
-    stacked = np.array([vectors[text] for text in units])
-    return float((1.0 / (1.0 + np.exp(-(stacked @ beta[:-1] + beta[-1])))).max())
+    logits = vectors.rows(units) @ beta[:-1] + beta[-1]
+    return float((1.0 / (1.0 + np.exp(-logits))).max())
 
 
 def _pick(scores: np.ndarray, labels: np.ndarray, rule_met: np.ndarray, *,
-          floor: float) -> tuple[float, float]:
+          floor: float) -> tuple[float, float, float]:
+    """The best F1 of the combined decision, and the threshold and veto that give it."""
     best = (-1.0, 0.0, 0.0, 0.0)
     for threshold in (t for t in _THRESHOLDS if t >= floor):
         for veto in (v for v in _VETOES if v <= threshold):
@@ -203,7 +245,7 @@ def _pick(scores: np.ndarray, labels: np.ndarray, rule_met: np.ndarray, *,
             true_positives = (predicted & labels).sum()
             f1 = 2 * true_positives / max(predicted.sum() + labels.sum(), 1)
             best = max(best, (f1, threshold, -veto, veto))
-    return float(best[1]), float(best[3])
+    return float(best[0]), float(best[1]), float(best[3])
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

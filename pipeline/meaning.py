@@ -22,8 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse
 
 from pipeline.check_heads import Head
+from pipeline.lexical_features import lexical_features
 from pipeline.text_normalize import Token
 
 Span = tuple[int, int]  # token indices [start, end)
@@ -117,10 +119,17 @@ def unit_text(tokens: tuple[Token, ...], pieces: tuple[str, ...], span: Span) ->
     return " ".join(piece.strip() for piece in pieces[first:last + 1])
 
 
+def unit_features(texts: list[str], encode) -> scipy.sparse.csr_matrix:  # noqa: ANN001
+    """What a head reads, ``(len(texts), 384 + lexical columns)``: each text's sentence
+    embedding, then its word and character n-grams (``pipeline.lexical_features``)."""
+    dense = scipy.sparse.csr_matrix(np.asarray(encode(texts), dtype=np.float32))
+    return scipy.sparse.hstack([dense, lexical_features(texts)], format="csr", dtype=np.float32)
+
+
 def score_units(texts: list[str], heads: dict[str, Head], encode) -> dict[str, np.ndarray]:  # noqa: ANN001
     """Each head's probability for every text, from one embedding pass."""
-    vectors = encode(texts)
-    return {head_id: head.probability(vectors) for head_id, head in heads.items()}
+    features = unit_features(texts, encode)
+    return {head_id: head.probability(features) for head_id, head in heads.items()}
 
 
 def combine(rule_spans: list[Span], units: list[UnitScore], head: Head) -> list[Hit]:
