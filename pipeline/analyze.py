@@ -21,6 +21,7 @@ from pipeline.config import Config, TranscriptionConfig
 from pipeline.decode import decode_call
 from pipeline.events import find_events
 from pipeline.metrics import call_metrics, party_metrics, with_words_per_minute
+from pipeline.native_memory import return_large_buffers
 from pipeline.prosody import measure_prosody
 from pipeline.report import assemble_report
 from pipeline.rubric import Rubric, load_rubric
@@ -136,6 +137,7 @@ def analyze_call(path: Path, metadata: CallMetadata, *, config: Config,
                  agent_channel: int | None = None) -> CallReport:
     """Decode, analyse, transcribe (when a transcriber is given) and report one call;
     ``agent_channel`` None takes the config's default."""
+    return_large_buffers()  # once per process: a long call's memory stays flat
     audio = decode_call(path, config=config.decode, agent_channel=agent_channel)
     acoustics = analyze_acoustics(audio, config)
     transcript = transcribe_call(audio, acoustics, transcriber) if transcriber else ()
