@@ -33,5 +33,6 @@ def held_mb(mode: str) -> float:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator only")
 def test_freed_large_buffers_go_back_to_the_system():
+    # Without the fix glibc kept 406 MB of the 400 MB freed here on the development machine;
+    # whether it does depends on its tunables, so only the fixed case is asserted.
     assert held_mb("fixed") < 50  # the small objects' 6 MB, and some slack
-    assert held_mb("default") > 200  # what the fix is for: glibc alone keeps the heap
