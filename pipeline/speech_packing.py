@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from audio_features import intervals
 from pipeline.types import Interval
 
 WHISPER_RATE_HZ = 16000
@@ -274,9 +275,8 @@ def with_spoken_time(packed: PackedSpeech, spoken_of: Callable[[SpeechPiece], np
         spans = spoken_of(piece)
         low = int(np.searchsorted(spans[:, 1], piece.source.start_s, side="right"))
         high = int(np.searchsorted(spans[:, 0], piece.source.end_s, side="left"))
-        inside = spans[low:high]
-        return float(np.clip(np.minimum(inside[:, 1], piece.source.end_s)
-                             - np.maximum(inside[:, 0], piece.source.start_s), 0.0, None).sum())
+        piece_span = np.array([[piece.source.start_s, piece.source.end_s]])
+        return intervals.total_duration_s(intervals.intersect(piece_span, spans[low:high]))
 
     return replace(packed, pieces=tuple(replace(piece, spoken_s=spoken_s(piece))
                                         for piece in packed.pieces))
