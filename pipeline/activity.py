@@ -43,11 +43,6 @@ def detect_speech(audio: CallAudio, *, config: ActivityConfig) -> dict[Speaker, 
     probabilities = {speaker: speech_evidence(audio, speaker, levels_db=levels_db[speaker],
                                               config=config)
                      for speaker in Speaker}
-    leaked = {speaker: channel_frames.window_bleed(
-        audio, speaker, levels_db=levels_db, margin_db=config.bleed_margin_db,
-        min_correlation=config.bleed_min_correlation,
-        max_lag_samples=round(config.bleed_max_lag_ms * audio.sample_rate_hz / 1000))
-        for speaker in Speaker}
     activity = {}
     for speaker in Speaker:
         raw = probabilities[speaker]
@@ -58,7 +53,15 @@ def detect_speech(audio: CallAudio, *, config: ActivityConfig) -> dict[Speaker, 
         # Silero's memory keeps scoring speech for a few windows after a leaked syllable; only
         # windows near this party's own voice may count, and never a window of leakage.
         allowed = binarize.dilate(voiced, frames=round(config.voice_pad_s / hop_s))
-        guarded = np.where(_fit(leaked[speaker], raw.size) | ~allowed, 0.0, raw)
+        # Only a window that could still turn speech on or keep it on is worth the bleed test:
+        # one already under the offset probability, or already ruled out, ends speech anyway.
+        undecided = allowed & (raw >= config.offset_probability)
+        leaked = channel_frames.window_bleed(
+            audio, speaker, levels_db=levels_db, margin_db=config.bleed_margin_db,
+            min_correlation=config.bleed_min_correlation,
+            max_lag_samples=round(config.bleed_max_lag_ms * audio.sample_rate_hz / 1000),
+            only=undecided)
+        guarded = np.where(_fit(leaked, raw.size) | ~allowed, 0.0, raw)
         speech = _keep_voiced(_binarise(guarded, hop_s=hop_s, config=config), voiced,
                               hop_s=hop_s, config=config)
         removed = intervals.subtract(_binarise(raw, hop_s=hop_s, config=config), speech)

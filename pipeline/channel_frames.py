@@ -53,8 +53,10 @@ def window_periodicity(audio: CallAudio, speaker: Speaker, *, frame_index: np.nd
 
 def window_bleed(audio: CallAudio, speaker: Speaker, *, levels_db: dict[Speaker, np.ndarray],
                  margin_db: float, min_correlation: float,
-                 max_lag_samples: int) -> np.ndarray:
+                 max_lag_samples: int, only: np.ndarray | None = None) -> np.ndarray:
     """``bleed.bleed_frames`` of the party's channel against the other one, per VAD window.
+
+    ``only``: a mask of the windows to test (the rest come back False); None tests them all.
 
     Both channels are band-filtered stretch by stretch with the filter's state carried over
     (the filter is causal, so this is the whole-call filter); each stretch is correlated with
@@ -63,7 +65,10 @@ def window_bleed(audio: CallAudio, speaker: Speaker, *, levels_db: dict[Speaker,
     """
     frame_len, rate = VAD_WINDOW_SAMPLES, audio.sample_rate_hz
     gap_db = levels_db[speaker.other] - levels_db[speaker]
-    candidates = np.flatnonzero(gap_db >= margin_db)
+    wanted = gap_db >= margin_db
+    if only is not None:
+        wanted &= np.pad(only, (0, max(0, wanted.size - only.size)))[:wanted.size]
+    candidates = np.flatnonzero(wanted)
     flagged = np.zeros(gap_db.shape[0], dtype=bool)
     if candidates.size == 0:
         return flagged

@@ -78,6 +78,36 @@ def test_the_bleed_guard_in_blocks_matches_the_whole_array_across_borders(
     assert np.array_equal(in_blocks, whole)
 
 
+def test_the_bleed_guard_tests_only_the_windows_asked_for() -> None:
+    audio = _leaky_call(20.0)
+    levels = {speaker: channel_frames.window_levels_db(audio, speaker) for speaker in Speaker}
+    options = dict(margin_db=10.0, min_correlation=0.6, max_lag_samples=128)
+    every = channel_frames.window_bleed(audio, Speaker.CUSTOMER, levels_db=levels, **options)
+    only = np.zeros(every.size, dtype=bool)
+    only[::3] = True
+    some = channel_frames.window_bleed(audio, Speaker.CUSTOMER, levels_db=levels, only=only,
+                                       **options)
+    assert every[only].any() and every[~only].any()
+    assert np.array_equal(some, every & only)
+
+
+def test_speech_activity_is_the_same_when_the_bleed_guard_tests_every_window(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The guard skips windows whose outcome it cannot change; testing all of them must agree.
+    audio = _leaky_call(30.0)
+    config = Config().activity
+    pruned = detect_speech(audio, config=config)
+    window_bleed = channel_frames.window_bleed
+
+    def every_window(*args, only=None, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        return window_bleed(*args, **kwargs)
+
+    monkeypatch.setattr(channel_frames, "window_bleed", every_window)
+    tested_everywhere = detect_speech(audio, config=config)
+    assert tested_everywhere == pruned
+    assert pruned[Speaker.CUSTOMER].bleed_removed  # the leak was there to be removed
+
+
 def test_speech_activity_does_not_depend_on_the_block_size(monkeypatch: pytest.MonkeyPatch) -> None:
     audio = decode_call(SAMPLE_CALLS / "talk_over.opus", config=DecodeConfig())
     config = Config().activity
