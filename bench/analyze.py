@@ -15,9 +15,12 @@ the process (user + system, all threads). On a shared machine the wall clock als
 time other work holds the cores, so the CPU ratio is the one that holds under load.
 
     .venv/bin/python bench/analyze.py                    # tiny.en and base, all sample calls
-    .venv/bin/python bench/analyze.py --models tiny.en --repeats 3 --calls \
-        ../shared/realdev/aws_call40/Auto_Repairs_40_UTC_stereo_L-agent_R-caller.wav \
-        sample_calls/long_hold.opus                      # a real 245 s two-party call
+    .venv/bin/python bench/analyze.py --models tiny.en --repeats 7 --joined 600 --calls \
+        ../shared/realdev/aws_call40/Auto_Repairs_40_UTC_stereo_L-agent_R-caller.wav
+        # a real 245 s two-party call and a 10-minute one (the sample calls joined end to end)
+
+The ratios hold on a quiet machine only: on busy cores Whisper's threads wait on each other
+and for the CPU, bare and full alike, and the ratio moves by tenths from run to run.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from faster_whisper import BatchedInferencePipeline  # noqa: E402
+
+from bench.long_calls import long_call  # noqa: E402
 
 from pipeline.analyze import analyze_call, get_transcriber  # noqa: E402
 from pipeline.config import Config  # noqa: E402
@@ -116,19 +121,24 @@ def main(argv: list[str] | None = None) -> None:
                         default=sorted((ROOT / "sample_calls").glob("*.opus")))
     parser.add_argument("--repeats", type=int, default=1,
                         help="times each call is timed (bare and full in turn); medians printed")
+    parser.add_argument("--joined", type=int, nargs="*", default=[], metavar="SECONDS",
+                        help="also time calls this long made of the sample calls joined end "
+                             "to end (written to a temporary folder)")
     args = parser.parse_args(argv)
     missing = [path for path in args.calls if not path.is_file()]
     if missing:
         parser.error(f"no such call: {', '.join(map(str, missing))} (the real call lives in "
                      "../shared/realdev/aws_call40 beside the project)")
-    print(f"{len(args.calls)} calls, {args.repeats} round(s), medians; x real time counts call "
+    print(f"{len(args.calls) + len(args.joined)} calls, {args.repeats} round(s), medians; x real time counts call "
           "seconds (both channels at once); CPU = user + system seconds of the process")
     print(f"{'model / call':42s} {'audio s':>7s} {'bare':>7s} {'full':>7s} {'f/b':>6s} "
           f"{'bareCPU':>7s} {'fullCPU':>7s} {'f/bCPU':>6s} {'peak MiB':>9s}")
     context = multiprocessing.get_context("spawn")
-    for model in args.models:
-        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            print(pool.submit(bench_model, model, args.calls, args.repeats).result(), flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        calls = [*args.calls, *(long_call(seconds, Path(folder)) for seconds in args.joined)]
+        for model in args.models:
+            with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+                print(pool.submit(bench_model, model, calls, args.repeats).result(), flush=True)
 
 
 if __name__ == "__main__":
