@@ -267,6 +267,16 @@ def test_health_needs_no_token(world):
     assert world.client.get("/healthz").json() == {"status": "ok"}
 
 
+@pytest.mark.parametrize("query", ["team=blue&team=red", "limit=5&limit=7",
+                                   "check_missed=apology&check_missed=&flagged=true"])
+def test_a_single_valued_query_parameter_given_twice_is_refused(world, query):
+    response = world.client.get(f"/api/v1/calls?{query}", headers=world.headers("admin"))
+    assert response.status_code == 400
+    assert "more than once" in response.json()["detail"]
+    assert world.client.get(f"/api/v1/calls?{query.split('&')[0]}",
+                            headers=world.headers("admin")).status_code == 200
+
+
 @pytest.mark.parametrize("query", ["stauts=failed", "=false", "limit=5&colour=red"])
 def test_an_undeclared_query_parameter_is_refused_with_the_known_names(world, query):
     response = world.client.get(f"/api/v1/calls?{query}", headers=world.headers("admin"))

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 
@@ -71,6 +71,32 @@ def every_check():
 NOT_APPLICABLE = {"POST /api/v1/calls": {"positive_data_acceptance"}}
 
 
+def _sent_as_valid_query(case, operation) -> bool:
+    """Whether a negative case's query faults vanish on the wire, so the server rightly
+    accepts it: a query string holds only text, so a parameter given no value or one value
+    as a list, an object (sent as nothing or as text), or a number or boolean given to a
+    plain text parameter all arrive as valid text. (The Authorization header is always the
+    one the test sets, so a fault there never arrives either.)"""
+    schemas = {param["name"]: param.get("schema", {})
+               for param in operation.definition.raw.get("parameters", ())
+               if param.get("in") == "query"}
+    for name, value in (case.query or {}).items():
+        if isinstance(value, dict) or (isinstance(value, list) and len(value) <= 1):
+            return True
+        if not isinstance(value, (list, str)) and _plain_text(schemas.get(name, {}), value):
+            return True
+    return False
+
+
+def _plain_text(schema: dict, value) -> bool:
+    """Whether ``value``, written as text, is valid for ``schema`` (a string with at most a
+    length limit, or one choice of several)."""
+    choices = schema.get("anyOf", [schema])
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    return any(choice.get("type") == "string" and not ({"format", "pattern", "enum"} & set(choice))
+               and len(text) <= choice.get("maxLength", len(text)) for choice in choices)
+
+
 @pytest.mark.parametrize("mode", ["positive", "negative"])
 def test_every_schemathesis_check_passes(api_schema, table, mode):
     from schemathesis.generation import GenerationMode
@@ -85,6 +111,8 @@ def test_every_schemathesis_check_passes(api_schema, table, mode):
         @settings(max_examples=15, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         def conforms(case):
+            if mode == "negative":
+                assume(not _sent_as_valid_query(case, operation))
             response = case.call(headers=headers)
             examples.append(response.status_code)
             case.validate_response(response, checks=checks, headers=headers)
