@@ -18,6 +18,7 @@ import numpy as np
 
 from audio_features import binarize, bleed, intervals, speech_energy
 from pipeline import channel_frames
+from pipeline.alongside import alongside
 from pipeline.config import ActivityConfig
 from pipeline.types import CallAudio, Speaker, SpeechActivity, interval_tuple
 from pipeline.vad import VAD_WINDOW_SAMPLES, streamed_speech_probabilities
@@ -37,12 +38,15 @@ def detect_speech(audio: CallAudio, *, config: ActivityConfig) -> dict[Speaker, 
     The samples are read a stretch at a time (``pipeline.channel_frames``); from then on the
     stage works on per-window values only."""
     hop_s = VAD_WINDOW_SAMPLES / audio.sample_rate_hz
-    # One party at a time: each holds a stretch's filtered copies, FFTs and VAD run in
-    # memory, and two at once would double the peak for little gain on a two-core machine.
     levels_db = {speaker: channel_frames.window_levels_db(audio, speaker) for speaker in Speaker}
-    probabilities = {speaker: speech_evidence(audio, speaker, levels_db=levels_db[speaker],
-                                              config=config)
-                     for speaker in Speaker}
+    # Silero runs on one thread: the customer's channel is scored alongside the agent's when
+    # a core is free (a VAD run of each, some 60 MB, is then held at once).
+    customer = alongside(speech_evidence, audio, Speaker.CUSTOMER,
+                         levels_db=levels_db[Speaker.CUSTOMER], config=config)
+    probabilities = {Speaker.AGENT: speech_evidence(audio, Speaker.AGENT,
+                                                    levels_db=levels_db[Speaker.AGENT],
+                                                    config=config),
+                     Speaker.CUSTOMER: customer.result()}
     activity = {}
     for speaker in Speaker:
         raw = probabilities[speaker]

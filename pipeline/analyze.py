@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 from pipeline import mono_call
 from pipeline.activity import detect_speech
+from pipeline.alongside import alongside
 from pipeline.assess import Assessment, assess
 from pipeline.backchannels import refine_with_words
 from pipeline.call_report import CallReport
@@ -44,9 +45,13 @@ def analyze_acoustics(audio: CallAudio, config: Config) -> Acoustics:
 def acoustics_from_activity(audio: CallAudio, activity: dict[Speaker, SpeechActivity],
                             config: Config, *, separation: Separation | None = None) -> Acoustics:
     """Prosody, events and metrics once each party's speech is known."""
-    prosody = {speaker: measure_prosody(audio, activity[speaker], config=config.prosody,
-                                        raised_voice=config.raised_voice)
-               for speaker in Speaker}
+    # The customer's pitch and loudness are tracked alongside the agent's when a core is free.
+    customer = alongside(measure_prosody, audio, activity[Speaker.CUSTOMER],
+                         config=config.prosody, raised_voice=config.raised_voice)
+    prosody = {Speaker.AGENT: measure_prosody(audio, activity[Speaker.AGENT],
+                                              config=config.prosody,
+                                              raised_voice=config.raised_voice),
+               Speaker.CUSTOMER: customer.result()}
     events = find_events(activity, prosody, config=config)
     logger.info("acoustic analysis found %d events", len(events))
     return Acoustics(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.alongside import alongside
 from pipeline.errors import ModelNotFoundError
 
 logger = logging.getLogger(__name__)
@@ -56,11 +57,21 @@ class SentenceEncoder:
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # less padding per batch
+        batches = [order[low:low + _BATCH] for low in range(0, len(order), _BATCH)]
+        # Every other batch is encoded alongside the rest when a core is free (the session
+        # keeps to one thread, see above). The batches themselves stay the same: the int8
+        # model scales each batch as a whole, so other batches would give other vectors.
+        odd = alongside(self._encode_batches, texts, batches[1::2])
         vectors = np.empty((len(texts), DIMENSION), dtype=np.float32)
-        for low in range(0, len(order), _BATCH):
-            chosen = order[low:low + _BATCH]
-            vectors[chosen] = self._encode_batch([texts[i] for i in chosen])
+        for chosen, batch_vectors in zip(batches[::2], self._encode_batches(texts, batches[::2])):
+            vectors[chosen] = batch_vectors
+        for chosen, batch_vectors in zip(batches[1::2], odd.result()):
+            vectors[chosen] = batch_vectors
         return vectors
+
+    def _encode_batches(self, texts: list[str] | tuple[str, ...], batches: list[list[int]]
+                        ) -> list[np.ndarray]:
+        return [self._encode_batch([texts[i] for i in chosen]) for chosen in batches]
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(texts)
