@@ -60,9 +60,9 @@ _THRESHOLDS = tuple(np.round(np.arange(0.05, 0.951, 0.05), 2))
 # A whole call holds far more everyday sentences than the corpus does, so a sentence the
 # matcher finds with no phrase to back it must score above nearly all ordinary call talk. The
 # bar is picked per check by the same cross-validation: the lowest threshold at which at most
-# this share of held-out `[meaning] ordinary` sentences would fire the check on its own (fixed
-# bars of 0.7 and 0.8 cost recall where a head separates ordinary talk well, and let through
-# too little where it does not).
+# this share of held-out `[meaning] ordinary` sentences would fire the check on its own. (Fixed
+# bars of 0.7 and 0.8 cost recall on heads that tell ordinary talk apart well below them: with
+# them, blame's combination scored well under its matcher alone.)
 ORDINARY_ALARM_BUDGET = 0.005
 # A check the agent should avoid puts words in the coaching ("You told the customer what you
 # couldn't do"), so a false alarm there costs more than a miss: half the budget.
@@ -255,9 +255,8 @@ def _probabilities(beta: np.ndarray, units: list[str], vectors: _Features) -> np
 def ordinary_floor(ordinary_scores: np.ndarray, *, budget: float) -> float:
     """The lowest candidate threshold at which at most ``budget`` of the (held-out) ordinary
     sentences would reach it, and never under ``MIN_THRESHOLD_FLOOR``."""
-    for threshold in _THRESHOLDS:
-        if threshold >= MIN_THRESHOLD_FLOOR and (
-                (ordinary_scores >= threshold).mean() <= budget if len(ordinary_scores) else True):
+    for threshold in (t for t in _THRESHOLDS if t >= MIN_THRESHOLD_FLOOR):
+        if not len(ordinary_scores) or (ordinary_scores >= threshold).mean() <= budget:
             return float(threshold)
     return float(_THRESHOLDS[-1])
 
