@@ -18,7 +18,7 @@ import numpy as np
 
 from audio_features import binarize, bleed, intervals, speech_energy
 from pipeline import channel_frames
-from pipeline.alongside import alongside
+from pipeline.alongside import for_both_parties
 from pipeline.config import ActivityConfig
 from pipeline.types import CallAudio, Speaker, SpeechActivity, interval_tuple
 from pipeline.vad import VAD_WINDOW_SAMPLES, streamed_speech_probabilities
@@ -41,12 +41,8 @@ def detect_speech(audio: CallAudio, *, config: ActivityConfig) -> dict[Speaker, 
     levels_db = {speaker: channel_frames.window_levels_db(audio, speaker) for speaker in Speaker}
     # Silero runs on one thread: the customer's channel is scored alongside the agent's when
     # a core is free (a VAD run of each, some 60 MB, is then held at once).
-    customer = alongside(speech_evidence, audio, Speaker.CUSTOMER,
-                         levels_db=levels_db[Speaker.CUSTOMER], config=config)
-    probabilities = {Speaker.AGENT: speech_evidence(audio, Speaker.AGENT,
-                                                    levels_db=levels_db[Speaker.AGENT],
-                                                    config=config),
-                     Speaker.CUSTOMER: customer.result()}
+    probabilities = for_both_parties(lambda speaker: speech_evidence(
+        audio, speaker, levels_db=levels_db[speaker], config=config))
     activity = {}
     for speaker in Speaker:
         raw = probabilities[speaker]

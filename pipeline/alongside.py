@@ -16,7 +16,11 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
+from typing import TypeVar
 
+from pipeline.types import Speaker
+
+T = TypeVar("T")
 _LOADAVG = Path("/proc/loadavg")
 
 
@@ -31,6 +35,12 @@ def alongside(work: Callable[..., object], /, *args, **kwargs) -> Future:  # noq
     threading.Thread(target=_run_into, args=(future, work, args, kwargs),
                      name=f"callcoach-{getattr(work, '__name__', 'work')}", daemon=True).start()
     return future
+
+
+def for_both_parties(work: Callable[[Speaker], T]) -> dict[Speaker, T]:
+    """``work(speaker)`` for each party: the customer's alongside the agent's."""
+    customer = alongside(work, Speaker.CUSTOMER)
+    return {Speaker.AGENT: work(Speaker.AGENT), Speaker.CUSTOMER: customer.result()}
 
 
 def spare_core() -> bool:

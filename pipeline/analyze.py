@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 from pipeline import mono_call
 from pipeline.activity import detect_speech
-from pipeline.alongside import alongside
+from pipeline.alongside import for_both_parties
 from pipeline.assess import Assessment, assess
 from pipeline.backchannels import refine_with_words
 from pipeline.call_report import CallReport
@@ -46,12 +46,8 @@ def acoustics_from_activity(audio: CallAudio, activity: dict[Speaker, SpeechActi
                             config: Config, *, separation: Separation | None = None) -> Acoustics:
     """Prosody, events and metrics once each party's speech is known."""
     # The customer's pitch and loudness are tracked alongside the agent's when a core is free.
-    customer = alongside(measure_prosody, audio, activity[Speaker.CUSTOMER],
-                         config=config.prosody, raised_voice=config.raised_voice)
-    prosody = {Speaker.AGENT: measure_prosody(audio, activity[Speaker.AGENT],
-                                              config=config.prosody,
-                                              raised_voice=config.raised_voice),
-               Speaker.CUSTOMER: customer.result()}
+    prosody = for_both_parties(lambda speaker: measure_prosody(
+        audio, activity[speaker], config=config.prosody, raised_voice=config.raised_voice))
     events = find_events(activity, prosody, config=config)
     logger.info("acoustic analysis found %d events", len(events))
     return Acoustics(
