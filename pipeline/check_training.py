@@ -262,7 +262,10 @@ def ordinary_floor(ordinary_scores: np.ndarray, *, budget: float) -> float:
 
 
 def _max_probability(beta: np.ndarray, units: list[str], vectors: _Features) -> float:
-    return float(_probabilities(beta, units, vectors).max()) if units else 0.0
+    if not units:
+        return 0.0
+    logits = vectors.rows(units) @ beta[:-1] + beta[-1]
+    return float((1.0 / (1.0 + np.exp(-logits))).max())
 
 
 def _pick(scores: np.ndarray, labels: np.ndarray, rule_met: np.ndarray, *,
