@@ -1,7 +1,7 @@
 """Rubric checks measured on the development half alone, by cross-validation.
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/check_dev.py [--folds 5] [--checks ID ...]
-        [--verbose] [--floor P] [--vetoes P ...] [--l2 X] [--lexical-scales X ...]
+        [--verbose] [--alarm-budget SHARE AVOID_SHARE] [--vetoes P ...] [--l2 X] [--lexical-scales X ...]
 
 (one BLAS thread: the many small fits run several times faster on shared cores.)
 
@@ -121,8 +121,10 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--checks", nargs="*", default=[])
     parser.add_argument("--verbose", action="store_true", help="print every wrong outcome")
-    parser.add_argument("--floor", type=float, default=None,
-                        help="try another SHIPPED_THRESHOLD_FLOOR")
+    parser.add_argument("--alarm-budget", type=float, nargs=2, default=None,
+                        metavar=("SHARE", "AVOID_SHARE"),
+                        help="try other shares of held-out ordinary talk a head may fire on "
+                             "alone (checks to show, checks to avoid)")
     parser.add_argument("--vetoes", type=float, nargs="*", default=None,
                         help="try other veto candidates")
     parser.add_argument("--l2", type=float, default=None, help="try another L2 penalty")
@@ -134,8 +136,8 @@ def main() -> None:
         check_training.LEXICAL_SCALES = tuple(args.lexical_scales)
     if args.l2 is not None:
         check_training.L2_PENALTY = args.l2
-    if args.floor is not None:
-        check_training.SHIPPED_THRESHOLD_FLOOR = args.floor
+    if args.alarm_budget is not None:
+        check_training.ORDINARY_ALARM_BUDGET, check_training.AVOID_ALARM_BUDGET = args.alarm_budget
     if args.vetoes is not None:
         check_training._VETOES = tuple(args.vetoes)
     encoder = CachedEncoder()

@@ -15,6 +15,9 @@ the pair that gives the best F1 for the combined decision wins (ties: the higher
 The same cross-validation picks, per check, how much the n-grams weigh beside the embedding
 (``LEXICAL_SCALES``; ties: the smaller): words tell blame from ownership better than the
 embedding does, while a solution offered comes in too many wordings for them to help.
+The ``ordinary`` talk is cut into the same folds, and a threshold the head uses on its own
+(with no phrase to back it) may not be lower than the bar that at most ``ORDINARY_ALARM_BUDGET``
+of the held-out ordinary sentences reach (``AVOID_ALARM_BUDGET`` for checks to avoid).
 """
 
 from __future__ import annotations
@@ -55,13 +58,18 @@ FAMILIES = (
 )
 _THRESHOLDS = tuple(np.round(np.arange(0.05, 0.951, 0.05), 2))
 # A whole call holds far more everyday sentences than the corpus does, so a sentence the
-# matcher finds with no phrase to back it needs at least this probability (on the sample
-# calls, lower thresholds turned goodbyes and addresses into threats and empathy).
-SHIPPED_THRESHOLD_FLOOR = 0.7
+# matcher finds with no phrase to back it must score above nearly all ordinary call talk. The
+# bar is picked per check by the same cross-validation: the lowest threshold at which at most
+# this share of held-out `[meaning] ordinary` sentences would fire the check on its own. (Fixed
+# bars of 0.7 and 0.8 cost recall on heads that tell ordinary talk apart well below them: with
+# them, blame's combination scored well under its matcher alone.)
+ORDINARY_ALARM_BUDGET = 0.005
 # A check the agent should avoid puts words in the coaching ("You told the customer what you
-# couldn't do"), so a false alarm there costs more than a miss: its matcher needs more on its
-# own (on the sample calls, read-backs of what went wrong otherwise became blame).
-AVOID_THRESHOLD_FLOOR = 0.8
+# couldn't do"), so a false alarm there costs more than a miss: half the budget.
+AVOID_ALARM_BUDGET = 0.0025
+# Never below this, whatever the ordinary talk says: a head's probability is trusted on its
+# own only where it is more likely than not.
+MIN_THRESHOLD_FLOOR = 0.5
 _VETOES = (0.0, 0.02, 0.05, 0.1, 0.2)
 
 
@@ -155,25 +163,34 @@ def _train_one(check_id: str, rubric: Rubric, rules_only: Rubric, items, vectors
     rule_met = np.array([run_checks(example_transcript(example, speaker=speaker), rules_only,
                                     customer_name=None)[check_id].met is True
                          for example, _, _ in own])
-    floor = (AVOID_THRESHOLD_FLOOR if CHECK_MEANINGS[check_id].polarity is Polarity.AVOID
-             else SHIPPED_THRESHOLD_FLOOR)
-    folds = np.random.default_rng(_SEED).permutation(len(own)) % FOLDS
+    budget = (AVOID_ALARM_BUDGET if CHECK_MEANINGS[check_id].polarity is Polarity.AVOID
+              else ORDINARY_ALARM_BUDGET)
+    rng = np.random.default_rng(_SEED)
+    folds = rng.permutation(len(own)) % FOLDS
+    ordinary_folds = rng.permutation(len(ordinary)) % FOLDS
     best = None
     for scale in LEXICAL_SCALES:
-        scores = np.zeros(len(own))
+        scores, ordinary_scores = np.zeros(len(own)), np.zeros(len(ordinary))
         for fold in range(FOLDS):
-            beta = _fit(own, others, ordinary, vectors, keep=folds != fold, scale=scale)
+            beta = _fit(own, others, ordinary, vectors, keep=folds != fold,
+                        keep_ordinary=ordinary_folds != fold, scale=scale)
             for index in np.flatnonzero(folds == fold):
                 scores[index] = _max_probability(beta, own[index][2], vectors)
+            held_out = np.flatnonzero(ordinary_folds == fold)
+            ordinary_scores[held_out] = _probabilities(beta, [ordinary[i] for i in held_out],
+                                                       vectors)
+        floor = ordinary_floor(ordinary_scores, budget=budget)
         f1, threshold, veto = _pick(scores, labels, rule_met, floor=floor)
         if best is None or f1 > best[0] + 1e-9:
-            best = (f1, scale, scores, threshold, veto)
-    _, scale, scores, threshold, veto = best
+            best = (f1, scale, scores, threshold, veto, floor)
+    _, scale, scores, threshold, veto, floor = best
     _, alone, _ = _pick(scores, labels, np.zeros(len(own), dtype=bool), floor=0.0)
-    beta = _fit(own, others, ordinary, vectors, keep=np.ones(len(own), dtype=bool), scale=scale)
+    beta = _fit(own, others, ordinary, vectors, keep=np.ones(len(own), dtype=bool),
+                keep_ordinary=np.ones(len(ordinary), dtype=bool), scale=scale)
     threshold, veto = _honour_examples(rubric.checks[check_id], own, rule_met, beta, vectors,
                                        threshold=threshold, veto=veto)
-    logger.info("%s: n-gram scale %.1f, cross-validated F1 %.3f", check_id, scale, best[0])
+    logger.info("%s: n-gram scale %.1f, floor %.2f, cross-validated F1 %.3f", check_id, scale,
+                floor, best[0])
     return Head(weights=beta[:-1].astype(np.float32), bias=float(beta[-1]),
                 threshold=threshold, veto=veto, alone_threshold=alone)
 
@@ -208,7 +225,7 @@ class _Features:
 
 
 def _fit(own, others, ordinary, vectors: _Features, *, keep: np.ndarray,  # noqa: ANN001
-         scale: float) -> np.ndarray:
+         keep_ordinary: np.ndarray, scale: float) -> np.ndarray:
     """Weights (for unscaled features) and bias of one head, n-gram columns scaled by
     ``scale`` while fitting."""
     texts, labels, weights = [], [], []
@@ -217,6 +234,7 @@ def _fit(own, others, ordinary, vectors: _Features, *, keep: np.ndarray,  # noqa
             texts += units
             labels += [float(label)] * len(units)
             weights += [1.0] * len(units)
+    ordinary = [text for text, kept in zip(ordinary, keep_ordinary) if kept]
     texts += others + ordinary
     labels += [0.0] * (len(others) + len(ordinary))
     weights += [OTHER_CHECK_WEIGHT] * len(others) + [1.0] * len(ordinary)
@@ -228,11 +246,23 @@ def _fit(own, others, ordinary, vectors: _Features, *, keep: np.ndarray,  # noqa
     return beta
 
 
-def _max_probability(beta: np.ndarray, units: list[str], vectors: _Features) -> float:
+def _probabilities(beta: np.ndarray, units: list[str], vectors: _Features) -> np.ndarray:
     if not units:
-        return 0.0
-    logits = vectors.rows(units) @ beta[:-1] + beta[-1]
-    return float((1.0 / (1.0 + np.exp(-logits))).max())
+        return np.zeros(0)
+    return 1.0 / (1.0 + np.exp(-(vectors.rows(units) @ beta[:-1] + beta[-1])))
+
+
+def ordinary_floor(ordinary_scores: np.ndarray, *, budget: float) -> float:
+    """The lowest candidate threshold at which at most ``budget`` of the (held-out) ordinary
+    sentences would reach it, and never under ``MIN_THRESHOLD_FLOOR``."""
+    for threshold in (t for t in _THRESHOLDS if t >= MIN_THRESHOLD_FLOOR):
+        if not len(ordinary_scores) or (ordinary_scores >= threshold).mean() <= budget:
+            return float(threshold)
+    return float(_THRESHOLDS[-1])
+
+
+def _max_probability(beta: np.ndarray, units: list[str], vectors: _Features) -> float:
+    return float(_probabilities(beta, units, vectors).max()) if units else 0.0
 
 
 def _pick(scores: np.ndarray, labels: np.ndarray, rule_met: np.ndarray, *,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from pipeline.check_heads import CheckHeads, Head, heads_path, load_heads, save_heads
-from pipeline.check_training import fit_logistic
+from pipeline.check_training import MIN_THRESHOLD_FLOOR, fit_logistic, ordinary_floor
 from pipeline.checks import example_transcript, run_checks
 from pipeline.errors import ConfigError
 from pipeline.meaning import UnitScore, combine, outcome_confidence, unit_spans, unit_text
@@ -103,6 +103,21 @@ def test_logistic_fit_separates_what_is_separable():
     beta = fit_logistic(vectors, labels, np.ones(40))
     predicted = (vectors @ beta[:-1] + beta[-1]) > 0
     assert (predicted == labels.astype(bool)).all()
+
+
+@pytest.mark.parametrize("ordinary_scores, budget, expected", [
+    # 1 of 200 ordinary sentences reaches 0.72: at a budget of 0.5 % the bar may sit under it
+    ((0.72,) + (0.1,) * 199, 0.005, MIN_THRESHOLD_FLOOR),
+    # at a budget of 0.25 % it may not: the lowest candidate above 0.72
+    ((0.72,) + (0.1,) * 199, 0.0025, 0.75),
+    # 0.85 and 0.62 among 200: at 0.5 % one of them may reach the bar, so it sits above 0.62
+    ((0.85, 0.62) + (0.1,) * 198, 0.005, 0.65),
+    # ordinary talk far below: never under the minimum
+    ((0.01,) * 200, 0.005, MIN_THRESHOLD_FLOOR),
+])
+def test_floor_lets_at_most_the_budgeted_share_of_ordinary_talk_through(
+        ordinary_scores, budget, expected):
+    assert ordinary_floor(np.array(ordinary_scores), budget=budget) == pytest.approx(expected)
 
 
 def outcome(example, check_id):
