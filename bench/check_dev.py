@@ -2,6 +2,7 @@
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/check_dev.py [--folds 5] [--checks ID ...]
         [--verbose] [--alarm-budget SHARE AVOID_SHARE] [--vetoes P ...] [--l2 X] [--lexical-scales X ...]
+        [--scored-examples EARLIER_RUBRIC]
 
 (one BLAS thread: the many small fits run several times faster on shared cores.)
 
@@ -33,6 +34,7 @@ from pipeline.checks import example_transcript, run_checks  # noqa: E402
 from pipeline.rubric import Rubric, rubric_from_path_without_heads  # noqa: E402
 
 _SEED = 7
+ALWAYS_TRAINED = -1  # the fold of an example that is never held out
 
 
 class CachedEncoder:
@@ -87,17 +89,21 @@ def without_fold(rubric: Rubric, assignment: dict, fold: int) -> Rubric:
             meaning = dataclasses.replace(
                 rule.meaning,
                 positive=tuple(e for e in rule.meaning.positive
-                               if assignment[(check_id, True, e)] != fold),
+                               if assignment.get((check_id, True, e), ALWAYS_TRAINED) != fold),
                 negative=tuple(e for e in rule.meaning.negative
-                               if assignment[(check_id, False, e)] != fold))
+                               if assignment.get((check_id, False, e), ALWAYS_TRAINED) != fold))
             rule = dataclasses.replace(rule, meaning=meaning)
         checks[check_id] = rule
     return dataclasses.replace(rubric, checks=checks)
 
 
 def cross_validate(rubric: Rubric, folds: int, encoder: CachedEncoder, only: set[str], *,
-                   verbose: bool) -> dict[str, dict[str, Counter]]:
-    assignment = fold_of(rubric, folds)
+                   verbose: bool, scored: Rubric | None = None) -> dict[str, dict[str, Counter]]:
+    """Counts per way and check over the held-out examples. With ``scored`` (an earlier
+    version of the rubric), only its examples are held out and scored, in the folds they had
+    then, and examples added since are always trained on: the figure is then comparable with
+    that version's, on the same held-out examples."""
+    assignment = fold_of(scored or rubric, folds)
     counts: dict[str, dict[str, Counter]] = {"rules": {}, "combined": {}}
     for fold in range(folds):
         trained = train_heads(without_fold(rubric, assignment, fold), encoder.encode)
@@ -128,6 +134,11 @@ def main() -> None:
     parser.add_argument("--vetoes", type=float, nargs="*", default=None,
                         help="try other veto candidates")
     parser.add_argument("--l2", type=float, default=None, help="try another L2 penalty")
+    parser.add_argument("--scored-examples", type=Path, default=None, metavar="RUBRIC",
+                        help="hold out and score only this (earlier) rubric file's examples, "
+                             "in its folds, training on the rest always: how much new "
+                             "examples help on the old ones, which a plain run cannot say "
+                             "because new examples change the folds and the questions")
     parser.add_argument("--lexical-scales", type=float, nargs="*", default=None,
                         help="try other candidate weights of the n-grams beside the embedding "
                              "(0 alone: the embedding only)")
@@ -144,8 +155,10 @@ def main() -> None:
     sentence_encoder.default_encoder = lambda: encoder  # run_checks looks it up per call
     check_training.run_checks = rules_once
     rubric = rubric_from_path_without_heads(None)
+    scored = (rubric_from_path_without_heads(args.scored_examples)
+              if args.scored_examples else None)
     counts = cross_validate(rubric, args.folds, encoder, set(args.checks),
-                            verbose=args.verbose)
+                            verbose=args.verbose, scored=scored)
     print(f"\n== development half, {args.folds}-fold cross-validation: P / R / F1")
     print(f"{'check':30s} " + "  ".join(f"{way:>16s}" for way in counts))
     macro = {way: [] for way in counts}

@@ -120,6 +120,7 @@ def report_call(audio: CallAudio, metadata: CallMetadata, acoustics: Acoustics,
                            assessment=assessment,
                            separation=mono_call.report_section(acoustics.separation))
 
+
 def _name_mono_parties(audio: CallAudio, acoustics: Acoustics, transcript: tuple[Utterance, ...],
                        config: Config) -> tuple[Acoustics, tuple[Utterance, ...]]:
     """On a mono call, let the words say which voice is the agent (unless the config does)."""

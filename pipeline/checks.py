@@ -15,7 +15,7 @@ from pipeline.check_outcomes import decided, densest_count, skipped
 from pipeline.meaning import Span, UnitScore, combine, outcome_confidence, score_units
 from pipeline.meaning import unit_spans, unit_text
 from pipeline.name_checks import customer_name_result, introduction_result, name_parts, stated_name
-from pipeline.phrase_matching import find_spans
+from pipeline.phrase_matching import find_spans, found_and_negated
 from pipeline.rubric import CheckRule, Rubric
 from pipeline.transcript_lines import TranscriptLine, evidence_at, prepare_line
 from pipeline.types import CheckResult, Speaker, Utterance, Word
@@ -77,8 +77,9 @@ def _evaluate(rule: CheckRule, lines: tuple[TranscriptLine, ...], rubric: Rubric
     for line in own:
         line_units = units[rule.head_id][id(line)]
         probabilities.extend(unit.probability for unit in line_units)
+        found, negated = found_and_negated(rule, line, matching)
         scored.extend((evidence_at(line, hit.span), hit.confidence)
-                      for hit in combine(find_spans(rule, line, matching), line_units, head))
+                      for hit in combine(found, line_units, head, negated_spans=negated))
     scored = [(hit, c) for hit, c in scored if rule.early_s is None or hit.start_s < rule.early_s]
     met = densest_count([hit for hit, _ in scored], window_s=rule.window_s) >= rule.min_count
     confidence = outcome_confidence(met, [c for _, c in scored], probabilities,

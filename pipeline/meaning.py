@@ -12,7 +12,9 @@ examples, see ``pipeline.check_heads``):
 - a phrase or pattern match counts unless the unit's probability is below ``veto`` (the
   matcher is confident it is not the behaviour: "then you have to reset the clock");
 - a unit whose probability reaches ``threshold`` counts on its own, quoted whole (wordings the
-  phrase lists never saw).
+  phrase lists never saw), unless it holds a phrase that a negation cue cancelled: the rules
+  read "I would never blame you" and "I don't want to cancel my account" right, while an
+  embedding of the words is close to the behaviour they deny.
 
 The confidence of a hit is the unit's probability, and at least 0.5 where a phrase matched too.
 """
@@ -132,7 +134,8 @@ def score_units(texts: list[str], heads: dict[str, Head], encode) -> dict[str, n
     return {head_id: head.probability(features) for head_id, head in heads.items()}
 
 
-def combine(rule_spans: list[Span], units: list[UnitScore], head: Head) -> list[Hit]:
+def combine(rule_spans: list[Span], units: list[UnitScore], head: Head, *,
+            negated_spans: list[Span] = ()) -> list[Hit]:
     """The combining rule above, applied to one utterance's units (windows may overlap)."""
     hits = []
     for span in rule_spans:
@@ -141,11 +144,15 @@ def combine(rule_spans: list[Span], units: list[UnitScore], head: Head) -> list[
             hits.append(Hit(span=span, confidence=max(max(around), 0.5)))
     taken_until = -1
     for unit in units:
-        has_rule = any(unit.span[0] <= span[0] < unit.span[1] for span in rule_spans)
+        has_rule = any(_inside(span, unit) for span in (*rule_spans, *negated_spans))
         if unit.probability >= head.threshold and not has_rule and unit.span[0] >= taken_until:
             hits.append(Hit(span=unit.span, confidence=unit.probability))
             taken_until = unit.span[1]  # an overlapping window is the same stretch again
     return sorted(hits, key=lambda hit: hit.span)
+
+
+def _inside(span: Span, unit: UnitScore) -> bool:
+    return unit.span[0] <= span[0] < unit.span[1]
 
 
 def outcome_confidence(met: bool, hit_confidences: list[float], unit_probabilities: list[float],

@@ -69,7 +69,7 @@ def stated_name(rule: CheckRule, lines: tuple[TranscriptLine, ...],
     asked = False
     for line in lines:
         if line.utterance.speaker is rule.speaker:
-            asked = any(phrase_spans(prompt, line.tokens, matching)
+            asked = any(phrase_spans(prompt, line, matching)
                         for prompt in rule.name_prompts)
             continue
         for start, end in _name_spans(line, rule.name_patterns, matching):

@@ -3,6 +3,8 @@ gaps and prefixes, regexes on the normalised text, and negation cues that cancel
 
 from __future__ import annotations
 
+import functools
+
 from rapidfuzz import fuzz
 
 from pipeline.meaning import Span
@@ -13,13 +15,25 @@ from pipeline.transcript_lines import TranscriptLine, token_span
 
 def find_spans(rule: CheckRule, line: TranscriptLine, matching: MatchingRules) -> list[Span]:
     """Non-overlapping token spans where the rule's phrases or patterns occur, negation applied."""
+    return found_and_negated(rule, line, matching)[0]
+
+
+def found_and_negated(rule: CheckRule, line: TranscriptLine, matching: MatchingRules
+                      ) -> tuple[list[Span], list[Span]]:
+    """``find_spans``'s spans, and the matches a negation cue cancelled ("you don't need to
+    worry", "I would never blame you"): the meaning matcher must not find those on its own."""
     spans = [span for phrase in rule.phrases
-             for span in phrase_spans(phrase, line.tokens, matching)]
+             for span in phrase_spans(phrase, line, matching)]
     for pattern in rule.patterns:
         spans.extend(token_span(line, *found.span()) for found in pattern.finditer(line.text)
                      if found.end() > found.start())
-    if rule.negation:
-        spans = [span for span in spans if not _is_negated(line.tokens, span[0], matching)]
+    negated = ([span for span in spans if _is_negated(line.tokens, span[0], matching)]
+               if rule.negation else [])
+    return _without_overlaps([span for span in spans if span not in negated]), negated
+
+
+def _without_overlaps(spans: list[Span]) -> list[Span]:
+    """The earliest, then longest, of overlapping spans."""
     kept: list[Span] = []
     for span in sorted(set(spans), key=lambda s: (s[0], -s[1])):
         if not kept or span[0] >= kept[-1][1]:
@@ -27,13 +41,18 @@ def find_spans(rule: CheckRule, line: TranscriptLine, matching: MatchingRules) -
     return kept
 
 
-def phrase_spans(phrase: Phrase, tokens: tuple[Token, ...], matching: MatchingRules) -> list[Span]:
-    first = " ".join(word.rstrip("*") for word in phrase.segments[0])
-    joined = " ".join(token.text for token in tokens)
-    if fuzz.partial_ratio(first, joined) < matching.fuzzy_threshold:  # cheap rejection
-        return []
+def phrase_spans(phrase: Phrase, line: TranscriptLine, matching: MatchingRules) -> list[Span]:
+    tokens = line.tokens
+    # The line's normalised text is its tokens joined, so it is not joined again per phrase.
+    if fuzz.partial_ratio(_first_words(phrase), line.text) < matching.fuzzy_threshold:
+        return []  # the cheap rejection: most phrases are nowhere near most lines
     return [(start, end) for start in range(len(tokens))
             if (end := _match_from(phrase.segments, tokens, start, matching)) is not None]
+
+
+@functools.cache
+def _first_words(phrase: Phrase) -> str:
+    return " ".join(word.rstrip("*") for word in phrase.segments[0])
 
 
 def _match_from(segments: tuple[tuple[str, ...], ...], tokens: tuple[Token, ...], start: int,

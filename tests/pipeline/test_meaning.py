@@ -67,6 +67,22 @@ def test_combining_rule(rule_spans, probability, expected):
     assert [(hit.span, hit.confidence) for hit in hits] == expected
 
 
+def test_a_negated_phrase_keeps_the_matcher_from_finding_its_unit_alone():
+    units = [UnitScore(span=(0, 5), probability=0.9), UnitScore(span=(5, 9), probability=0.9)]
+    hits = combine([], units, HEAD, negated_spans=[(2, 4)])
+    assert [hit.span for hit in hits] == [(5, 9)]
+
+
+@pytest.mark.parametrize("check_id, speaker, text", [
+    ("blame_language", Speaker.AGENT, "I would never blame you for that."),
+    ("customer_threat", Speaker.CUSTOMER, "I don't want to cancel my account, just fix it."),
+    ("negative_language", Speaker.AGENT, "You don't need to do anything else."),
+])
+def test_a_denied_behaviour_is_not_found_by_the_real_matcher(check_id, speaker, text):
+    result = run_checks(example_transcript(text, speaker=speaker), RUBRIC, customer_name=None)
+    assert result[check_id].met is False, result[check_id]
+
+
 def test_overlapping_windows_are_one_hit():
     units = [UnitScore(span=(0, 12), probability=0.9), UnitScore(span=(6, 18), probability=0.8),
              UnitScore(span=(12, 24), probability=0.7)]
