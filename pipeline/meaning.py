@@ -139,7 +139,7 @@ def combine(rule_spans: list[Span], units: list[UnitScore], head: Head, *,
     """The combining rule above, applied to one utterance's units (windows may overlap)."""
     hits = []
     for span in rule_spans:
-        around = [unit.probability for unit in units if unit.span[0] <= span[0] < unit.span[1]]
+        around = [unit.probability for unit in units if _inside(span, unit)]
         if around and max(around) >= head.veto:
             hits.append(Hit(span=span, confidence=max(max(around), 0.5)))
     taken_until = -1
