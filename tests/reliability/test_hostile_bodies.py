@@ -12,9 +12,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from coach_api.body_guard import OPEN_FORMS, body_limit
 from tests.coach_api.test_server import admin_token, start_server
 
 MEBIBYTE = 1 << 20
+MAX_UPLOAD_MB = 2  # the guarded server's CALLCOACH_MAX_UPLOAD_MB
 CHUNK = b"x" * (64 * 1024)
 # The start of a well-formed upload, so a refusal is the limit's and not the parser's.
 UPLOAD_START = (b'--xyz\r\nContent-Disposition: form-data; name="audio"; filename="a.wav"\r\n'
@@ -101,7 +103,7 @@ def guarded_server(tmp_path_factory):
     home = tmp_path_factory.mktemp("hostile") / "home"
     token = admin_token(home)
     started: list[subprocess.Popen] = []
-    for url in start_server(home, workers=0, env_extra={"CALLCOACH_MAX_UPLOAD_MB": "2"},
+    for url in start_server(home, workers=0, env_extra={"CALLCOACH_MAX_UPLOAD_MB": str(MAX_UPLOAD_MB)},
                             started=started):
         yield url, token, started[0].pid, home
 
@@ -112,7 +114,7 @@ def test_bodies_are_refused_before_they_are_held(guarded_server, table, name, me
                                                  length, content_type, stream, expected):
     url, admin, pid, home = guarded_server
     token = admin if who == "admin" else who
-    need = bytes_before_refusal(path, who, length)
+    need = bytes_before_refusal(method, path, who, length)
     rss_before = rss_bytes(pid)
     started = time.perf_counter()
     status, sent = probe(url, head(method, path, token=token, length=length,
@@ -132,11 +134,11 @@ def test_bodies_are_refused_before_they_are_held(guarded_server, table, name, me
     assert sent <= most, f"the server let {sent} bytes in before answering"
 
 
-def bytes_before_refusal(path: str, who: str | None, length: int | None) -> int:
+def bytes_before_refusal(method: str, path: str, who: str | None, length: int | None) -> int:
     """How much body the server must read before it can refuse: none when the headers decide
-    (no valid token, or a declared length over the limit), else one byte past the limit."""
-    if length is not None or (who != "admin" and not path.startswith("/ui/")):
+    (no valid token on a closed route, or a declared length over the limit), else one byte
+    past the route's limit."""
+    open_form = (method, path) in OPEN_FORMS
+    if length is not None or (who != "admin" and not open_form):
         return 0
-    if path.startswith("/ui/"):  # the open sign-in form
-        return 16 * 1024 + 1
-    return (2 * MEBIBYTE + (1 << 16) if "calls" in path else 64 * 1024) + 1
+    return body_limit(method, path, max_upload_bytes=MAX_UPLOAD_MB * MEBIBYTE) + 1
