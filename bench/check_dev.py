@@ -2,7 +2,7 @@
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/check_dev.py [--folds 5] [--checks ID ...]
         [--verbose] [--alarm-budget SHARE AVOID_SHARE] [--vetoes P ...] [--l2 X] [--lexical-scales X ...]
-        [--scored-examples EARLIER_RUBRIC]
+        [--neighbour-scale X] [--neighbours K] [--scored-examples EARLIER_RUBRIC]
 
 (one BLAS thread: the many small fits run several times faster on shared cores.)
 
@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import pipeline.check_training as check_training  # noqa: E402
+import pipeline.neighbour_features as neighbour_features  # noqa: E402
 import pipeline.sentence_encoder as sentence_encoder  # noqa: E402
 from bench.checks import f1_parts  # noqa: E402
 from pipeline.check_training import train_heads  # noqa: E402
@@ -142,7 +143,15 @@ def main() -> None:
     parser.add_argument("--lexical-scales", type=float, nargs="*", default=None,
                         help="try other candidate weights of the n-grams beside the embedding "
                              "(0 alone: the embedding only)")
+    parser.add_argument("--neighbour-scale", type=float, default=None,
+                        help="try another weight of the neighbour columns (0: none)")
+    parser.add_argument("--neighbours", type=int, default=None,
+                        help="try another number of nearest examples averaged")
     args = parser.parse_args()
+    if args.neighbour_scale is not None:
+        check_training.NEIGHBOUR_SCALE = args.neighbour_scale
+    if args.neighbours is not None:
+        neighbour_features.NEIGHBOURS = args.neighbours
     if args.lexical_scales is not None:
         check_training.LEXICAL_SCALES = tuple(args.lexical_scales)
     if args.l2 is not None:

@@ -7,7 +7,8 @@ the examples of the other checks (an apology is not a closing question) and the 
 Checks whose behaviours may share a sentence ("I'm sorry to hear that" is an apology and
 empathy) never serve as each other's negatives. The head is an L2-regularised logistic
 regression on each unit's features (sentence embedding and hashed n-grams, see
-``pipeline.meaning.unit_features``), fitted by L-BFGS.
+``pipeline.meaning.unit_features``, and its similarity to the check's own nearest positive and
+hard-negative examples, see ``pipeline.neighbour_features``), fitted by L-BFGS.
 
 ``threshold`` and ``veto`` are picked by five-fold cross-validation on the same examples:
 each example is scored by a head that never saw it, the phrase rules are run on it too, and
@@ -36,6 +37,8 @@ from pipeline.check_heads import CheckHeads, Head, examples_digest, heads_path, 
 from pipeline.check_meanings import CHECK_MEANINGS
 from pipeline.checks import example_transcript, run_checks
 from pipeline.meaning import unit_features, unit_spans, unit_text
+from pipeline.neighbour_features import COLUMNS as NEIGHBOUR_COLUMNS
+from pipeline.neighbour_features import neighbour_columns
 from pipeline.sentence_encoder import DIMENSION
 from pipeline.rubric import CheckRule, Rubric, load_rubric, rubric_from_path_without_heads
 from pipeline.text_normalize import tokenize
@@ -47,6 +50,12 @@ L2_PENALTY = 0.1
 # Candidate weights of a unit's n-gram columns beside its embedding (both of unit length);
 # scaling the columns by s is an L2 penalty of L2_PENALTY / s**2 on their weights.
 LEXICAL_SCALES = (0.0, 0.5, 1.0)
+# Weight of the two neighbour columns beside the embedding while fitting (as for the n-grams,
+# a larger scale is a weaker penalty on their weights).
+NEIGHBOUR_SCALE = 1.0
+# Signs the neighbour columns' weights must have: lying nearer the positives than the hard
+# negatives, and among more of them, may only raise the probability.
+NEIGHBOUR_SIGNS = (1, 1)
 FOLDS = 5
 _SEED = 20261202
 # Behaviours that can share one sentence, so one's examples are no negatives for the other.
@@ -85,10 +94,12 @@ def example_units(example: str, rule: CheckRule, unit: str) -> list[str]:
     return texts
 
 
-def fit_logistic(features, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:  # noqa: ANN001
+def fit_logistic(features, labels: np.ndarray, weights: np.ndarray, *,  # noqa: ANN001
+                 signs: tuple[int, ...] = ()) -> np.ndarray:
     """Weights and bias (last) of an L2-penalised logistic regression on ``(n, d)`` features
-    (dense or sparse); the bias is unpenalised. L-BFGS: tens of thousands of hashed n-gram
-    columns are too many for Newton's method."""
+    (dense or sparse); the bias is unpenalised. ``signs`` (+1, -1 or 0 for free) constrain the
+    weights of the last ``len(signs)`` columns. L-BFGS-B: tens of thousands of hashed n-gram
+    columns are too many for Newton's method, and it takes the bounds."""
     design = scipy.sparse.hstack([scipy.sparse.csr_matrix(features),
                                   np.ones((features.shape[0], 1))], format="csr")
     penalty = L2_PENALTY * np.r_[np.ones(features.shape[1]), 0.0]
@@ -100,8 +111,11 @@ def fit_logistic(features, labels: np.ndarray, weights: np.ndarray) -> np.ndarra
         return (loss + 0.5 * penalty @ beta**2,
                 np.asarray(design.T @ residual).ravel() + penalty * beta)
 
+    free = (None, None)
+    bounds = ([free] * (features.shape[1] - len(signs))
+              + [{1: (0.0, None), -1: (None, 0.0)}.get(sign, free) for sign in signs] + [free])
     result = scipy.optimize.minimize(loss_and_gradient, np.zeros(design.shape[1]), jac=True,
-                                     method="L-BFGS-B",
+                                     method="L-BFGS-B", bounds=bounds,
                                      options={"maxiter": 3000, "gtol": 1e-6, "ftol": 1e-12})
     return result.x
 
@@ -172,12 +186,12 @@ def _train_one(check_id: str, rubric: Rubric, rules_only: Rubric, items, vectors
     for scale in LEXICAL_SCALES:
         scores, ordinary_scores = np.zeros(len(own)), np.zeros(len(ordinary))
         for fold in range(FOLDS):
-            beta = _fit(own, others, ordinary, vectors, keep=folds != fold,
+            head = _fit(own, others, ordinary, vectors, keep=folds != fold,
                         keep_ordinary=ordinary_folds != fold, scale=scale)
             for index in np.flatnonzero(folds == fold):
-                scores[index] = _max_probability(beta, own[index][2], vectors)
+                scores[index] = _max_probability(head, own[index][2], vectors)
             held_out = np.flatnonzero(ordinary_folds == fold)
-            ordinary_scores[held_out] = _probabilities(beta, [ordinary[i] for i in held_out],
+            ordinary_scores[held_out] = _probabilities(head, [ordinary[i] for i in held_out],
                                                        vectors)
         floor = ordinary_floor(ordinary_scores, budget=budget)
         f1, threshold, veto = _pick(scores, labels, rule_met, floor=floor)
@@ -185,23 +199,22 @@ def _train_one(check_id: str, rubric: Rubric, rules_only: Rubric, items, vectors
             best = (f1, scale, scores, threshold, veto, floor)
     _, scale, scores, threshold, veto, floor = best
     _, alone, _ = _pick(scores, labels, np.zeros(len(own), dtype=bool), floor=0.0)
-    beta = _fit(own, others, ordinary, vectors, keep=np.ones(len(own), dtype=bool),
+    head = _fit(own, others, ordinary, vectors, keep=np.ones(len(own), dtype=bool),
                 keep_ordinary=np.ones(len(ordinary), dtype=bool), scale=scale)
-    threshold, veto = _honour_examples(rubric.checks[check_id], own, rule_met, beta, vectors,
+    threshold, veto = _honour_examples(rubric.checks[check_id], own, rule_met, head, vectors,
                                        threshold=threshold, veto=veto)
     logger.info("%s: n-gram scale %.1f, floor %.2f, cross-validated F1 %.3f", check_id, scale,
                 floor, best[0])
-    return Head(weights=beta[:-1].astype(np.float32), bias=float(beta[-1]),
-                threshold=threshold, veto=veto, alone_threshold=alone)
+    return dataclasses.replace(head, threshold=threshold, veto=veto, alone_threshold=alone)
 
 
-def _honour_examples(rule: CheckRule, own, rule_met: np.ndarray, beta: np.ndarray, vectors,  # noqa: ANN001
+def _honour_examples(rule: CheckRule, own, rule_met: np.ndarray, head: Head, vectors,  # noqa: ANN001
                      *, threshold: float, veto: float) -> tuple[float, float]:
     """The rubric's ``examples`` lines are what the check must do, so the final head's
     threshold rises above any no_match line it would fire on, and its veto falls below any
     match line whose phrase it would cancel (as far as the other lines allow)."""
     for (example, label, units), by_rule in zip(own, rule_met):
-        probability = _max_probability(beta, units, vectors)
+        probability = _max_probability(head, units, vectors)
         if example in rule.examples_no_match and not label and probability >= threshold:
             threshold = min(round(probability + 0.01, 2), 0.99)
         if example in rule.examples_match and label and by_rule and probability < veto:
@@ -214,6 +227,11 @@ class _Features:
 
     def __init__(self, texts: list[str], matrix: scipy.sparse.csr_matrix) -> None:
         self.matrix, self._row = matrix, {text: index for index, text in enumerate(texts)}
+        self._embeddings = matrix[:, :DIMENSION].toarray()
+
+    def embeddings(self, texts: list[str]) -> np.ndarray:
+        """The texts' sentence embeddings, ``(len(texts), 384)``."""
+        return self._embeddings[[self._row[text] for text in texts]]
 
     def rows(self, texts: list[str], *, scale: float = 1.0) -> scipy.sparse.csr_matrix:
         """The texts' rows, with the n-gram columns scaled by ``scale``."""
@@ -225,31 +243,43 @@ class _Features:
 
 
 def _fit(own, others, ordinary, vectors: _Features, *, keep: np.ndarray,  # noqa: ANN001
-         keep_ordinary: np.ndarray, scale: float) -> np.ndarray:
-    """Weights (for unscaled features) and bias of one head, n-gram columns scaled by
-    ``scale`` while fitting."""
-    texts, labels, weights = [], [], []
-    for (_, label, units), kept in zip(own, keep):
+         keep_ordinary: np.ndarray, scale: float) -> Head:
+    """One head (its threshold and veto still to pick) from the kept examples, n-gram columns
+    scaled by ``scale`` while fitting. The kept examples' units are its neighbours."""
+    texts, labels, weights, groups = [], [], [], []
+    for index, ((_, label, units), kept) in enumerate(zip(own, keep)):
         if kept:
             texts += units
             labels += [float(label)] * len(units)
             weights += [1.0] * len(units)
+            groups += [index] * len(units)
+    neighbours = vectors.embeddings(texts)
+    neighbour_positive, neighbour_groups = np.array(labels) == 1.0, np.array(groups)
     ordinary = [text for text, kept in zip(ordinary, keep_ordinary) if kept]
     texts += others + ordinary
     labels += [0.0] * (len(others) + len(ordinary))
     weights += [OTHER_CHECK_WEIGHT] * len(others) + [1.0] * len(ordinary)
+    groups += [-1] * (len(others) + len(ordinary))
     labels_array, weights_array = np.array(labels), np.array(weights)
     positive = labels_array == 1.0  # balance the classes: positives weigh as much as the rest
     weights_array[positive] *= weights_array[~positive].sum() / max(weights_array[positive].sum(), 1e-9)
-    beta = fit_logistic(vectors.rows(texts, scale=scale), labels_array, weights_array)
-    beta[DIMENSION:-1] *= scale  # the same logits from unscaled n-gram columns
-    return beta
+    # A training unit is never its own neighbour, nor one of its example's other units.
+    near = neighbour_columns(vectors.embeddings(texts), neighbours, neighbour_positive,
+                             excluded=np.array(groups)[:, None] == neighbour_groups[None, :])
+    design = scipy.sparse.hstack([vectors.rows(texts, scale=scale),
+                                  scipy.sparse.csr_matrix(near * NEIGHBOUR_SCALE)], format="csr")
+    beta = fit_logistic(design, labels_array, weights_array, signs=NEIGHBOUR_SIGNS)
+    beta[DIMENSION:-1 - NEIGHBOUR_COLUMNS] *= scale  # the same logits from unscaled columns
+    beta[-1 - NEIGHBOUR_COLUMNS:-1] *= NEIGHBOUR_SCALE
+    return Head(weights=beta[:-1].astype(np.float32), bias=float(beta[-1]), threshold=1.0,
+                veto=0.0, alone_threshold=1.0, neighbours=neighbours,
+                neighbour_positive=neighbour_positive)
 
 
-def _probabilities(beta: np.ndarray, units: list[str], vectors: _Features) -> np.ndarray:
+def _probabilities(head: Head, units: list[str], vectors: _Features) -> np.ndarray:
     if not units:
         return np.zeros(0)
-    return 1.0 / (1.0 + np.exp(-(vectors.rows(units) @ beta[:-1] + beta[-1])))
+    return head.probability(vectors.rows(units))
 
 
 def ordinary_floor(ordinary_scores: np.ndarray, *, budget: float) -> float:
@@ -261,8 +291,8 @@ def ordinary_floor(ordinary_scores: np.ndarray, *, budget: float) -> float:
     return float(_THRESHOLDS[-1])
 
 
-def _max_probability(beta: np.ndarray, units: list[str], vectors: _Features) -> float:
-    return float(_probabilities(beta, units, vectors).max()) if units else 0.0
+def _max_probability(head: Head, units: list[str], vectors: _Features) -> float:
+    return float(_probabilities(head, units, vectors).max()) if units else 0.0
 
 
 def _pick(scores: np.ndarray, labels: np.ndarray, rule_met: np.ndarray, *,

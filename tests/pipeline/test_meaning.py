@@ -103,8 +103,11 @@ def test_heads_round_trip_and_stale_heads_name_the_fix(tmp_path):
     save_heads(RUBRIC.heads, path)
     loaded = load_heads(path, RUBRIC)
     assert set(loaded.heads) == set(RUBRIC.heads.heads)
-    head = loaded.heads["apology"]
-    assert np.array_equal(head.weights, RUBRIC.heads.heads["apology"].weights)
+    head, shipped = loaded.heads["apology"], RUBRIC.heads.heads["apology"]
+    assert np.array_equal(head.weights, shipped.weights)
+    assert np.array_equal(head.neighbour_positive, shipped.neighbour_positive)
+    assert len(head.neighbours) > 100 and np.allclose(head.neighbours, shipped.neighbours,
+                                                      atol=1e-3)  # stored as float16
     save_heads(CheckHeads(examples_digest="0" * 16, heads=dict(RUBRIC.heads.heads)), path)
     with pytest.raises(ConfigError, match="rubric train --rubric .*mine.toml"):
         load_heads(path, dataclasses.replace(
@@ -119,6 +122,16 @@ def test_logistic_fit_separates_what_is_separable():
     beta = fit_logistic(vectors, labels, np.ones(40))
     predicted = (vectors @ beta[:-1] + beta[-1]) > 0
     assert (predicted == labels.astype(bool)).all()
+
+
+def test_logistic_fit_keeps_the_signs_it_is_given_for_the_last_columns():
+    rng = np.random.default_rng(1)
+    vectors = np.vstack([rng.normal(1.0, 0.3, (20, 3)), rng.normal(-1.0, 0.3, (20, 3))])
+    labels = np.r_[np.ones(20), np.zeros(20)]
+    free = fit_logistic(vectors, labels, np.ones(40))
+    assert (free[:3] > 0.1).all()  # every column says yes, left to itself
+    signed = fit_logistic(vectors, labels, np.ones(40), signs=(-1, 1))
+    assert signed[1] <= 0.0 < signed[2] and signed[0] > 0.1
 
 
 @pytest.mark.parametrize("ordinary_scores, budget, expected", [
