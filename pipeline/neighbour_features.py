@@ -42,27 +42,19 @@ def neighbour_columns(embeddings: np.ndarray, references: np.ndarray, positive: 
     for sign, wanted in ((1.0, True), (-1.0, False)):
         chosen = similarity[:, positive == wanted]
         if chosen.shape[1]:
-            columns[:, 0] += sign * _mean_of_largest(chosen, NEIGHBOURS)
-    columns[:, 1] = _positive_share(similarity, positive, NEIGHBOURS)
+            columns[:, 0] += sign * _mean_at_nearest(chosen, chosen, NEIGHBOURS)
+    votes = np.broadcast_to(positive.astype(np.float32), similarity.shape)
+    columns[:, 1] = _mean_at_nearest(similarity, votes, NEIGHBOURS)
     return columns
 
 
-def _positive_share(similarity: np.ndarray, positive: np.ndarray, count: int) -> np.ndarray:
-    """Share of positives among each row's ``count`` most similar references (NaN: left out)."""
+def _mean_at_nearest(similarity: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
+    """Row means of ``values`` at each row's ``count`` most similar references (NaN
+    similarity: left out); 0 for a row with nothing left. With the similarities as values it
+    is how near the nearest are; with the labels, the share of positives among them."""
     filled = np.where(np.isnan(similarity), -np.inf, similarity)
     count = min(count, similarity.shape[1])
     nearest = np.argpartition(-filled, count - 1, axis=1)[:, :count]
     usable = np.isfinite(np.take_along_axis(filled, nearest, axis=1))
-    votes = (positive[nearest] & usable).sum(axis=1)
-    return np.where(usable.any(axis=1), votes / np.maximum(usable.sum(axis=1), 1), 0.0)
-
-
-def _mean_of_largest(values: np.ndarray, count: int) -> np.ndarray:
-    """Row means of the ``count`` largest values, NaN (left out) ignored; 0 for a row with
-    nothing left."""
-    filled = np.where(np.isnan(values), -np.inf, values)
-    count = min(count, values.shape[1])
-    largest = -np.partition(-filled, count - 1, axis=1)[:, :count]
-    finite = np.isfinite(largest)
-    totals = np.where(finite, largest, 0.0).sum(axis=1)
-    return np.where(finite.any(axis=1), totals / np.maximum(finite.sum(axis=1), 1), 0.0)
+    totals = np.where(usable, np.take_along_axis(values, nearest, axis=1), 0.0).sum(axis=1)
+    return np.where(usable.any(axis=1), totals / np.maximum(usable.sum(axis=1), 1), 0.0)
