@@ -2,7 +2,8 @@
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/check_dev.py [--folds 5] [--checks ID ...]
         [--verbose] [--alarm-budget SHARE AVOID_SHARE] [--vetoes P ...] [--l2 X] [--lexical-scales X ...]
-        [--neighbour-scale X] [--neighbours K] [--scored-examples EARLIER_RUBRIC]
+        [--neighbour-scale X] [--neighbours K] [--negation-reach N]
+        [--scored-examples EARLIER_RUBRIC]
 
 (one BLAS thread: the many small fits run several times faster on shared cores.)
 
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import pipeline.check_training as check_training  # noqa: E402
+import pipeline.lexical_features as lexical_features  # noqa: E402
 import pipeline.neighbour_features as neighbour_features  # noqa: E402
 import pipeline.sentence_encoder as sentence_encoder  # noqa: E402
 from bench.checks import f1_parts  # noqa: E402
@@ -52,8 +54,6 @@ class CachedEncoder:
         if not texts:
             return np.zeros((0, sentence_encoder.DIMENSION), dtype=np.float32)
         return np.stack([self._vectors[text] for text in texts])
-
-
 
 
 _RULE_RESULTS: dict = {}
@@ -147,7 +147,11 @@ def main() -> None:
                         help="try another weight of the neighbour columns (0: none)")
     parser.add_argument("--neighbours", type=int, default=None,
                         help="try another number of nearest examples averaged")
+    parser.add_argument("--negation-reach", type=int, default=None,
+                        help="try another number of words a negation cue marks (0: none)")
     args = parser.parse_args()
+    if args.negation_reach is not None:
+        lexical_features.NEGATION_REACH = args.negation_reach
     if args.neighbour_scale is not None:
         check_training.NEIGHBOUR_SCALE = args.neighbour_scale
     if args.neighbours is not None:

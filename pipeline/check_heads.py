@@ -81,7 +81,8 @@ def examples_digest(rubric: Rubric) -> str:
     """sha256 of everything training reads: examples, units, speakers and the phrase rules
     (thresholds are picked with the rules of the day, so a phrase edit needs new heads)."""
     from pipeline.check_training import LEXICAL_SCALES, NEIGHBOUR_SCALE
-    from pipeline.lexical_features import DIMENSION
+    from pipeline.lexical_features import (DIMENSION, NEGATION_BREAKS, NEGATION_CUES,
+                                           NEGATION_REACH)
     from pipeline.neighbour_features import NEIGHBOURS
     from pipeline.sentence_encoder import MODEL_SHA256
 
@@ -91,7 +92,8 @@ def examples_digest(rubric: Rubric) -> str:
                      [pattern.pattern for pattern in rule.patterns]]
                for cid, rule in rubric.checks.items() if rule.meaning is not None}
     # what the weights are weights of
-    features = [MODEL_SHA256, DIMENSION, LEXICAL_SCALES, NEIGHBOURS, NEIGHBOUR_SCALE]
+    features = [MODEL_SHA256, DIMENSION, sorted(NEGATION_CUES), sorted(NEGATION_BREAKS),
+                NEGATION_REACH, LEXICAL_SCALES, NEIGHBOURS, NEIGHBOUR_SCALE]
     text = json.dumps([FORMAT_VERSION, features, content, rubric.ordinary], sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 

@@ -28,7 +28,7 @@ import scipy.sparse
 
 from pipeline.check_heads import Head
 from pipeline.lexical_features import lexical_features
-from pipeline.text_normalize import Token
+from pipeline.text_normalize import Token, is_title
 
 Span = tuple[int, int]  # token indices [start, end)
 _SENTENCE_END = (".", "?", "!")
@@ -96,7 +96,7 @@ def _sentences(tokens: tuple[Token, ...], pieces: tuple[str, ...]) -> list[Span]
     for index in range(1, len(tokens)):
         previous_piece = pieces[tokens[index - 1].source_index].rstrip("\"')]")
         if tokens[index].source_index != tokens[index - 1].source_index and (
-                previous_piece.endswith(_SENTENCE_END)):
+                previous_piece.endswith(_SENTENCE_END) and not is_title(previous_piece)):
             spans.append((start, index))
             start = index
     spans.append((start, len(tokens)))

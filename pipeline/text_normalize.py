@@ -64,6 +64,8 @@ _SPELLING = {
 
 _JOINED = {("can", "not"): "cannot", ("no", "one"): "nobody"}
 _CLAUSE_END = re.compile(r"(?:[.,!?;:]+[\"')\]]*|-+)$")
+# A title's full stop ends neither a clause nor a sentence ("my account, Ms. Munt, and I want ...")
+_TITLES = frozenset({"mr.", "mrs.", "ms.", "mx.", "dr.", "prof."})
 _NUMBER_PIECE = re.compile(r"(\d+(?:\.\d+)?)(st|nd|rd|th)?")
 _NOT_WORD = re.compile(r"[^a-z0-9' ]+")
 
@@ -144,9 +146,14 @@ def tokenize(pieces: Iterable[str]) -> tuple[Token, ...]:
                                    source_index=previous.source_index, clause=clause)
                 continue
             tokens.append(Token(text=canonical, raw=raw, source_index=index, clause=clause))
-        if _CLAUSE_END.search(to_ascii(piece).strip()):
+        if _CLAUSE_END.search(to_ascii(piece).strip()) and not is_title(piece):
             clause += 1
     return tuple(tokens)
+
+
+def is_title(piece: str) -> bool:
+    """A title with its full stop ("Ms.", "Dr."), which ends no sentence."""
+    return to_ascii(piece).strip().lower() in _TITLES
 
 
 def normalize_text(text: str) -> str:

@@ -8,7 +8,8 @@ import scipy.sparse
 from pipeline.check_heads import Head
 from pipeline.check_training import fit_logistic
 from pipeline.errors import ConfigError
-from pipeline.lexical_features import DIMENSION, char_ngrams, lexical_features, word_ngrams
+from pipeline.lexical_features import (DIMENSION, NEGATION_REACH, char_ngrams, lexical_features,
+                                       negated_words, word_ngrams)
 from pipeline.meaning import unit_features
 from pipeline.sentence_encoder import DIMENSION as EMBEDDING_DIMENSION
 
@@ -16,6 +17,24 @@ from pipeline.sentence_encoder import DIMENSION as EMBEDDING_DIMENSION
 def test_word_ngrams_are_words_and_neighbouring_pairs():
     assert word_ngrams(["that", "is", "on", "you"]) == [
         "w that", "w is", "w on", "w you", "b that is", "b is on", "b on you"]
+
+
+def test_a_negation_marks_the_words_in_its_reach_within_its_clause():
+    words = "you will not have to call us again i will".split()
+    assert negated_words(words, [0] * 8 + [1, 1]) == [
+        f"n {word}" for word in words[3:3 + NEGATION_REACH]]
+    # a new clause or a word such as "but" ends the reach
+    assert negated_words(["no", "you", "did", "it"], [0, 1, 1, 1]) == []
+    assert negated_words(["not", "great", "but", "fine"], [0] * 4) == ["n great"]
+
+
+def test_negation_marks_add_columns_to_a_negated_sentence_only(monkeypatch):
+    texts = ["You will have to call us again.", "You will not have to call us again."]
+    marked = lexical_features(texts)
+    monkeypatch.setattr("pipeline.lexical_features.NEGATION_REACH", 0)
+    unmarked = lexical_features(texts)
+    assert (marked[0] != unmarked[0]).nnz == 0
+    assert marked[1].nnz > unmarked[1].nnz
 
 
 def test_char_ngrams_pad_each_word():

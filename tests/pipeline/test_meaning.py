@@ -31,6 +31,14 @@ def test_sentences_are_units_and_a_turn_is_one():
     assert spans_of(text, unit="turn") == [text]
 
 
+def test_a_title_ends_no_sentence():
+    text = "You took it twice from Ms. Munt, and I want it back. Dr. Lee said so."
+    assert spans_of(text) == ["You took it twice from Ms. Munt, and I want it back.",
+                              "Dr. Lee said so."]
+    tokens = tokenize(text.split())
+    assert len({token.clause for token in tokens[4:7]}) == 1  # "from Ms. Munt,"
+
+
 def test_a_one_or_two_word_sentence_is_read_with_the_next():
     assert spans_of("Disruptive? It's damn annoying.") == ["Disruptive? It's damn annoying."]
     assert spans_of("Anything else?") == ["Anything else?"]
