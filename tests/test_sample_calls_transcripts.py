@@ -20,8 +20,9 @@ MAX_WORD_ERROR_RATE = {"wideband": 0.32, "narrowband": 0.45}
 MAX_MEDIAN_WORD_ERROR_RATE = {"wideband": 0.08, "narrowband": 0.10}
 # Check outcomes right on the telephone-band versions: measured 153 of 153, with CTranslate2's
 # default kernels on a CPU with AVX-512 VNNI, with CT2_FORCE_CPU_ISA=AVX512, and on a CPU with
-# AVX2 only (tiny.en's int8 words differ between them). The long-hold call's closing question is the fragile one: tiny.en
-# runs it into a misheard address read-back. Wideband versions must get every outcome right.
+# AVX2 only (tiny.en's int8 words differ between them). The long-hold call's closing question
+# is the fragile one: tiny.en runs it into a misheard address read-back. Wideband versions must
+# get every outcome right.
 MIN_NARROWBAND_CHECKS_RIGHT = 0.97
 
 pytestmark = [pytest.mark.slow,
