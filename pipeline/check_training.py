@@ -120,8 +120,10 @@ def fit_logistic(features, labels: np.ndarray, weights: np.ndarray, *,  # noqa: 
     return result.x
 
 
-def train_heads(rubric: Rubric, encode) -> CheckHeads:  # noqa: ANN001
-    """Heads for every check that has its own, with threshold and veto picked by CV."""
+def train_heads(rubric: Rubric, encode, *,  # noqa: ANN001
+                only: frozenset[str] = frozenset()) -> CheckHeads:
+    """Heads for every check that has its own (or for the checks in ``only``, when given),
+    with threshold and veto picked by CV."""
     rules_only = dataclasses.replace(rubric, heads=None)
     items = _items(rubric, rules_only)
     texts = sorted({text for entries in items.values() for _, _, units in entries
@@ -131,7 +133,7 @@ def train_heads(rubric: Rubric, encode) -> CheckHeads:  # noqa: ANN001
     vectors = _Features(texts, unit_features(texts, encode))
     heads = {}
     for check_id, rule in rubric.checks.items():
-        if rule.head_id == check_id:
+        if rule.head_id == check_id and (not only or check_id in only):
             heads[check_id] = _train_one(check_id, rubric, rules_only, items, vectors)
             logger.info("trained %s: threshold %.2f, veto %.2f", check_id,
                         heads[check_id].threshold, heads[check_id].veto)

@@ -179,10 +179,19 @@ def outcome(example, check_id):
      "penny.", "solution_offered", True),
     ("Would it help if I asked my team leader to look at this with you?",
      "escalation_offered", True),
+    # A phrase counts only in the sense the check means: the same words reassure or brush
+    # off, sympathise or give an instruction, and what follows them decides.
+    ("You can relax now, the repair is booked for Monday.", "dismissive_phrase", False),
+    ("Like I said, your refund went through this morning.", "dismissive_phrase", False),
+    ("Relax, it's only a few pounds.", "dismissive_phrase", True),
+    ("Like I said, the answer is still no.", "dismissive_phrase", True),
+    ("Oh no, that's the last thing you need before a holiday.", "empathy_statement", True),
+    ("The last thing you need to bring is photo ID.", "empathy_statement", False),
+    ("The worn out bit is the hinge.", "empathy_statement", False),
 ])
-def test_the_matcher_reads_wordings_the_phrases_never_saw(example, check_id, expected):
+def test_the_matcher_reads_what_a_sentence_means(example, check_id, expected):
     result = outcome(example, check_id)
-    assert result.met is expected
+    assert result.met is expected, result
     assert 0.5 <= result.confidence <= 1.0
 
 
